@@ -1,0 +1,16 @@
+"""The `dangjian` command: Django's management commands plus the project's own
+(`demo`, `serve`), with the settings module already chosen."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Load and reset the demo site. Loading is idempotent: a second run changes nothing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.images import ImageFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.html import escape
+from tqdm import tqdm
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+from wagtail.rich_text import RichText
+
+from dangjian.portal.models import ArticlePage, ChannelPage, HomePage, PortalSettings
+
+from .content import make_articles
+from .images import make_picture
+
+ADMIN_USERNAME = "admin"
+CHANNELS = [
+    # title, slug, description, accepts contributions
+    ("基层党建", "jcdj", "聚焦基层党组织建设，展示各地抓党建促发展的生动实践。", True),
+    ("党员风采", "dyfc", "记录扎根基层、默默奉献的优秀共产党员。", True),
+    ("乡村振兴", "xczx", "党建引领乡村振兴的经验做法与典型案例。", True),
+    ("社区治理", "sqzl", "党建引领城市基层治理，共建共治共享。", False),
+    ("理论学习", "llxx", "学习资料、理论文章与党课资源。", False),
+]
+
+
+def _password_file() -> Path:
+    return settings.DATA_DIR / "demo_admin_password"
+
+
+def demo_is_loaded() -> bool:
+    return HomePage.objects.exists()
+
+
+def demo_admin_ensure() -> tuple[str, str | None]:
+    """Create the demo admin once; return its username and the password kept for the demo."""
+    User = get_user_model()
+    path = _password_file()
+    if User.objects.filter(username=ADMIN_USERNAME).exists():
+        return ADMIN_USERNAME, path.read_text().strip() if path.exists() else None
+    password = secrets.token_urlsafe(9)
+    User.objects.create_superuser(
+        username=ADMIN_USERNAME, email="admin@example.com", password=password,
+        display_name="系统管理员", real_name="系统管理员",
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password)
+    return ADMIN_USERNAME, password
+
+
+def _image(title: str, seed: int, size=(1200, 800)):
+    Image = get_image_model()
+    data = make_picture(seed, size)
+    return Image.objects.create(title=title, file=ImageFile(BytesIO(data), name=f"demo-{seed}.jpg"))
+
+
+def _body(article, pictures, rng_index: int):
+    blocks = []
+    for number, (heading, paragraphs) in enumerate(article.sections):
+        html = f"<h2>{escape(heading)}</h2>" + "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        blocks.append(("text", RichText(html)))
+        if number == 1 and rng_index % 3 == 0:
+            picture = pictures[rng_index % len(pictures)]
+            blocks.append(("image", {"image": picture, "caption": "图为党员志愿者在村里开展服务活动。"}))
+    return blocks
+
+
+def _site_setup(home: HomePage) -> Site:
+    base = urlsplit(settings.BASE_URL)
+    port = base.port or (443 if base.scheme == "https" else 80)
+    site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
+    site.hostname, site.port, site.root_page, site.site_name = base.hostname, port, home, "基层党建网"
+    site.save()
+    return site
+
+
+@transaction.atomic
+def demo_content_load(*, article_count: int = 48, progress: bool = True) -> int:
+    """Create the home page, channels, articles and site settings. Returns articles made."""
+    root = Page.get_first_root_node()
+    # Wagtail's first migration makes a placeholder "Welcome" page; the portal replaces it.
+    for placeholder in root.get_children().exclude(content_type__model="homepage"):
+        placeholder.delete()
+    root.refresh_from_db()
+    home = root.add_child(instance=HomePage(title="首页", slug="home"))
+    home.save_revision().publish()
+    site = _site_setup(home)
+
+    logo = _image("网站标志", 7, (240, 240))
+    banner = _image("文章底部横幅", 11, (1200, 200))
+    PortalSettings.objects.update_or_create(
+        site=site,
+        defaults=dict(
+            site_name="基层党建网",
+            description="全国基层党建工作者的交流平台 · 演示站点",
+            logo=logo,
+            address="某省某市示范路 100 号党建大厦 8 层（演示地址）",
+            telephone="010-00000000",
+            email="contact@example.com",
+            icp_number="京ICP备00000000号-1",
+            police_number="京公网安备00000000000000号",
+            police_link="https://beian.mps.gov.cn/",
+            complaint_email="tougao@example.com",
+            complaint_days=3,
+            banner_image=banner,
+            banner_link="/",
+        ),
+    )
+
+    channels = []
+    for title, slug, description, accepts in CHANNELS:
+        channel = home.add_child(
+            instance=ChannelPage(title=title, slug=slug, description=description, accepts_contributions=accepts, show_in_menus=True)
+        )
+        channel.save_revision().publish()
+        channels.append(channel)
+
+    covers = [_image(f"封面图 {n + 1}", 100 + n) for n in range(12)]
+    pictures = [_image(f"活动照片 {n + 1}", 200 + n, (1000, 700)) for n in range(4)]
+    articles = make_articles(article_count, now=timezone.now())
+    for index, data in enumerate(tqdm(articles, desc="载入演示文章", unit="篇", disable=not progress)):
+        page = ArticlePage(
+            title=data.title, slug=f"a{index + 1}", summary=data.summary,
+            cover_image=covers[index % len(covers)] if index % 5 != 4 else None,
+            body=_body(data, pictures, index), first_published_at=data.published,
+            initial_views=data.initial_views, source_type=data.source_type,
+            source_name=data.source_name, original_author=data.original_author, original_title=data.original_title,
+            byline_organization=data.byline_organization, byline_author=data.byline_author,
+            responsible_editor=data.responsible_editor, is_headline=data.is_headline,
+        )
+        page.tags.add(*data.tags)
+        channels[index % len(channels)].add_child(instance=page)
+        page.save_revision().publish()
+    return len(articles)
+
+
+def demo_reset() -> None:
+    """Throw away the database contents and uploaded media, to load the demo afresh."""
+    connection.close()
+    if connection.vendor == "sqlite":
+        db = Path(settings.DATABASES["default"]["NAME"])
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    _password_file().unlink(missing_ok=True)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django import template
+from wagtail.models import Site
+
+from dangjian.portal.models import ChannelPage
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_channels(context):
+    """The channels shown in the header menu, in the order editors gave them in the admin."""
+    site = Site.find_for_request(context["request"])
+    if site is None:
+        return []
+    return list(ChannelPage.objects.live().public().in_menu().child_of(site.root_page))
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path: str) -> str:
+    """An absolute URL on the current site, for share cards that chat apps fetch."""
+    if path.startswith(("http://", "https://")):
+        return path
+    site = Site.find_for_request(context["request"])
+    return (site.root_url if site else "") + path

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.static import serve as serve_file
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+from dangjian.portal import views as portal_views
+from dangjian.portal.feeds import ArticleFeed
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("a/<int:page_id>/", portal_views.article, name="article"),
+    path("feed/", ArticleFeed(), name="feed"),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("robots.txt", portal_views.robots_txt, name="robots_txt"),
+    # Uploaded media: `dangjian serve` and nginx answer /media/ before Django does; this
+    # route serves it to anything else that runs the WSGI app (tests, runserver).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_file, {"document_root": settings.MEDIA_ROOT}),
+    path("", include(wagtail_urls)),
+]
