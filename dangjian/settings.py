@@ -189,7 +189,9 @@ PHONE_DEFAULT_REGION = os.environ.get("DANGJIAN_PHONE_REGION", "CN")
 # --- Language and time ------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The project's own strings, then Chinese for the Wagtail admin strings that Wagtail's
+# zh-Hans catalog lacks (LOCALE_PATHS outrank the apps' own catalogs).
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_wagtail"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

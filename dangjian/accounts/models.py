@@ -16,20 +16,20 @@ class User(AbstractUser):
     """
 
     phone = models.CharField(
-        _("手机号码"), max_length=20, unique=True, null=True, blank=True,
-        help_text=_("中国大陆手机号码，保存为 +86 开头的国际格式。"),
+        _("Mobile number"), max_length=20, unique=True, null=True, blank=True,
+        help_text=_("A mainland China mobile number, stored in international form (+86…)."),
     )
     phone_verified = models.BooleanField(
-        _("手机号已验证"), default=False,
-        help_text=_("通过短信验证码验证过的手机号才能投稿（实名制要求）。"),
+        _("Phone verified"), default=False,
+        help_text=_("Only people whose number was verified by SMS code may contribute (real-name rule)."),
     )
-    display_name = models.CharField(_("昵称"), max_length=50, blank=True)
-    real_name = models.CharField(_("真实姓名"), max_length=50, blank=True)
-    organization = models.CharField(_("单位"), max_length=100, blank=True)
+    display_name = models.CharField(_("Display name"), max_length=50, blank=True)
+    real_name = models.CharField(_("Real name"), max_length=50, blank=True)
+    organization = models.CharField(_("Organization"), max_length=100, blank=True)
 
     class Meta:
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name = _("User")
+        verbose_name_plural = _("User")
 
     def clean(self) -> None:
         super().clean()

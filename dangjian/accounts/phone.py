@@ -18,22 +18,22 @@ def normalize_phone(raw: str, *, region: str | None = None) -> str:
     """
     text = (raw or "").strip()
     if not text:
-        raise ValidationError(_("请输入手机号码。"), code="required")
+        raise ValidationError(_("Please enter a mobile number."), code="required")
     if len(text) > MAX_INPUT_LENGTH:
-        raise ValidationError(_("手机号码太长，请检查后重新输入。"), code="too_long")
+        raise ValidationError(_("The mobile number is too long; please check it and try again."), code="too_long")
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException:
-        raise ValidationError(_("手机号码格式不正确，请输入11位手机号码。"), code="invalid")
+        raise ValidationError(_("The mobile number is not valid; please enter an 11-digit mobile number."), code="invalid")
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(_("手机号码格式不正确，请输入11位手机号码。"), code="invalid")
+        raise ValidationError(_("The mobile number is not valid; please enter an 11-digit mobile number."), code="invalid")
     if phonenumbers.number_type(number) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise ValidationError(_("请输入手机号码，固定电话无法接收验证码。"), code="not_mobile")
+        raise ValidationError(_("Please enter a mobile number; landlines cannot receive codes."), code="not_mobile")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

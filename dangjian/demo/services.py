@@ -15,6 +15,7 @@ from django.core.files.images import ImageFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
@@ -131,7 +132,7 @@ def demo_content_load(*, article_count: int = 48, progress: bool = True) -> int:
     covers = [_image(f"封面图 {n + 1}", 100 + n) for n in range(12)]
     pictures = [_image(f"活动照片 {n + 1}", 200 + n, (1000, 700)) for n in range(4)]
     articles = make_articles(article_count, now=timezone.now())
-    for index, data in enumerate(tqdm(articles, desc="载入演示文章", unit="篇", disable=not progress)):
+    for index, data in enumerate(tqdm(articles, desc=_("Loading demo articles"), unit=_("article"), disable=not progress)):
         page = ArticlePage(
             title=data.title, slug=f"a{index + 1}", summary=data.summary,
             cover_image=covers[index % len(covers)] if index % 5 != 4 else None,

@@ -26,7 +26,7 @@ class ArticleFeed(Feed):
         return f"{channel.title} - {self.portal.site_name}" if channel else self.portal.site_name
 
     def link(self, channel):
-        return (channel or self.site.root_page).get_url(self.request)
+        return (channel or self.site.root_page).get_full_url(self.request)
 
     def description(self, channel):
         return (channel.description if channel else "") or self.portal.description
@@ -43,7 +43,7 @@ class ArticleFeed(Feed):
         return item.summary
 
     def item_link(self, item):
-        return item.get_url(self.request)
+        return item.get_full_url(self.request)
 
     def item_pubdate(self, item):
         return item.first_published_at

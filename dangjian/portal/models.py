@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.http import HttpResponsePermanentRedirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
@@ -34,17 +35,17 @@ LIST_COVER = "fill-360x240|format-jpeg|jpegquality-80"
 
 
 class ImageWithCaptionBlock(blocks.StructBlock):
-    image = ImageChooserBlock(label=_("图片"))
-    caption = blocks.CharBlock(label=_("图片说明"), required=False, max_length=200)
+    image = ImageChooserBlock(label=_("Image"))
+    caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=200)
 
     class Meta:
         icon = "image"
-        label = _("图片")
+        label = _("Image")
         template = "portal/blocks/image.html"
 
 
 class ArticleBodyBlock(blocks.StreamBlock):
-    text = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, label=_("正文段落"))
+    text = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, label=_("Text"))
     image = ImageWithCaptionBlock()
 
 
@@ -56,8 +57,8 @@ def with_covers(articles):
 
 
 class HomePage(Page):
-    headline_count = models.PositiveSmallIntegerField(_("头条数量"), default=5)
-    channel_list_count = models.PositiveSmallIntegerField(_("每个栏目显示文章数"), default=6)
+    headline_count = models.PositiveSmallIntegerField(_("Number of headlines"), default=5)
+    channel_list_count = models.PositiveSmallIntegerField(_("Articles shown per channel"), default=6)
 
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("headline_count"), FieldPanel("channel_list_count")]),
@@ -66,7 +67,7 @@ class HomePage(Page):
     max_count_per_parent = 1
 
     class Meta:
-        verbose_name = _("首页")
+        verbose_name = _("Home page")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -87,9 +88,9 @@ class HomePage(Page):
 
 
 class ChannelPage(RoutablePageMixin, Page):
-    description = models.CharField(_("栏目简介"), max_length=300, blank=True)
+    description = models.CharField(_("Channel description"), max_length=300, blank=True)
     accepts_contributions = models.BooleanField(
-        _("接受投稿"), default=False, help_text=_("勾选后，投稿人可以向本栏目投稿。")
+        _("Accepts contributions"), default=False, help_text=_("When checked, contributors can submit articles to this channel.")
     )
 
     content_panels = Page.content_panels + [FieldPanel("description"), FieldPanel("accepts_contributions")]
@@ -97,8 +98,8 @@ class ChannelPage(RoutablePageMixin, Page):
     subpage_types = ["portal.ArticlePage"]
 
     class Meta:
-        verbose_name = _("栏目")
-        verbose_name_plural = _("栏目")
+        verbose_name = _("Channel")
+        verbose_name_plural = _("Channel")
 
     def articles(self):
         return ArticlePage.objects.live().public().child_of(self).newest()
@@ -128,32 +129,32 @@ class ArticlePageQuerySet(PageQuerySet):
 
 class ArticlePage(Page):
     class SourceType(models.TextChoices):
-        ORIGINAL = "original", _("原创")
-        CONTRIBUTED = "contributed", _("作者来稿")
-        SHARED = "shared", _("网友分享")
-        REPOST = "repost", _("转载")
+        ORIGINAL = "original", pgettext_lazy("source type", "Original")
+        CONTRIBUTED = "contributed", pgettext_lazy("source type", "Contributed by the author")
+        SHARED = "shared", pgettext_lazy("source type", "Shared by a reader")
+        REPOST = "repost", pgettext_lazy("source type", "Repost")
 
-    subtitle = models.CharField(_("副标题"), max_length=200, blank=True)
-    summary = models.TextField(_("摘要"), max_length=500, blank=True, help_text=_("用于列表和分享卡片，建议不超过120字。"))
+    subtitle = models.CharField(_("Subtitle"), max_length=200, blank=True)
+    summary = models.TextField(_("Summary"), max_length=500, blank=True, help_text=_("Shown in lists and share cards; 120 characters or fewer is best."))
     cover_image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("封面图片"), null=True, blank=True,
+        "wagtailimages.Image", verbose_name=_("Cover image"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
-    body = StreamField(ArticleBodyBlock(), verbose_name=_("正文"), blank=True)
-    is_headline = models.BooleanField(_("首页头条"), default=False)
-    source_type = models.CharField(_("来源类型"), max_length=20, choices=SourceType.choices, default=SourceType.ORIGINAL)
-    source_name = models.CharField(_("转载来源"), max_length=100, blank=True)
-    source_url = models.URLField(_("原文链接"), max_length=500, blank=True)
-    original_author = models.CharField(_("原作者"), max_length=100, blank=True)
-    original_title = models.CharField(_("原标题"), max_length=255, blank=True)
-    byline_organization = models.CharField(_("供稿单位"), max_length=100, blank=True)
-    byline_author = models.CharField(_("作者"), max_length=100, blank=True)
-    responsible_editor = models.CharField(_("责任编辑"), max_length=50, blank=True)
-    tags = ClusterTaggableManager(through=ArticleTag, blank=True, verbose_name=_("标签"))
+    body = StreamField(ArticleBodyBlock(), verbose_name=_("Body"), blank=True)
+    is_headline = models.BooleanField(_("Headline on the home page"), default=False)
+    source_type = models.CharField(_("Source type"), max_length=20, choices=SourceType.choices, default=SourceType.ORIGINAL)
+    source_name = models.CharField(_("Reposted from"), max_length=100, blank=True)
+    source_url = models.URLField(_("Original URL"), max_length=500, blank=True)
+    original_author = models.CharField(_("Original author"), max_length=100, blank=True)
+    original_title = models.CharField(_("Original title"), max_length=255, blank=True)
+    byline_organization = models.CharField(_("Contributing organization"), max_length=100, blank=True)
+    byline_author = models.CharField(_("Author"), max_length=100, blank=True)
+    responsible_editor = models.CharField(_("Responsible editor"), max_length=50, blank=True)
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True, verbose_name=_("Tags"))
     objects = PageManager.from_queryset(ArticlePageQuerySet)()
 
     initial_views = models.PositiveBigIntegerField(
-        _("起始浏览量"), default=0, help_text=_("从旧网站迁移的文章填写原有浏览量，新的浏览在此基础上累加。")
+        _("Starting view count"), default=0, help_text=_("For articles migrated from an old site: their view count there. New views are added to it.")
     )
 
     search_fields = Page.search_fields + [
@@ -169,7 +170,7 @@ class ArticlePage(Page):
         FieldPanel("body"),
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("byline_organization"), FieldPanel("byline_author")]), FieldPanel("responsible_editor")],
-            heading=_("署名"),
+            heading=_("Byline"),
         ),
         MultiFieldPanel(
             [
@@ -177,25 +178,25 @@ class ArticlePage(Page):
                 FieldRowPanel([FieldPanel("source_name"), FieldPanel("source_url")]),
                 FieldRowPanel([FieldPanel("original_author"), FieldPanel("original_title")]),
             ],
-            heading=_("来源"),
+            heading=_("Source"),
         ),
     ]
     promote_panels = Page.promote_panels + [FieldPanel("tags"), FieldPanel("is_headline")]
     settings_panels = [
-        FieldPanel("first_published_at", heading=_("发布时间"), help_text=_("留空则为首次发布的时间；迁移旧文章时填写原发布时间。")),
+        FieldPanel("first_published_at", heading=_("Publish time"), help_text=_("Leave empty to use the time of first publication; for migrated articles, enter the original publish time.")),
         FieldPanel("initial_views"),
     ] + Page.settings_panels
     parent_page_types = ["portal.ChannelPage"]
     subpage_types: list[str] = []
 
     class Meta:
-        verbose_name = _("文章")
-        verbose_name_plural = _("文章")
+        verbose_name = _("Article")
+        verbose_name_plural = _("Article")
 
     def clean(self) -> None:
         super().clean()
         if self.source_type == self.SourceType.REPOST and not self.source_name:
-            raise ValidationError({"source_name": _("转载的文章必须填写转载来源。")})
+            raise ValidationError({"source_name": _("A repost must name its source.")})
 
     # --- URLs -------------------------------------------------------------
     def get_url_parts(self, request=None):
@@ -223,7 +224,7 @@ class ArticlePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        channel = self.get_parent().specific
+        channel = ChannelPage.objects.get(path=self.path[: -self.steplen])
         visible = ArticlePage.objects.live().public().exclude(pk=self.pk)
         siblings = visible.child_of(channel)
         published = self.first_published_at
@@ -234,68 +235,66 @@ class ArticlePage(Page):
             context["next_article"] = siblings.filter(
                 Q(first_published_at__gt=published) | Q(first_published_at=published, pk__gt=self.pk)
             ).order_by("first_published_at", "pk").first()
-        tag_ids = [tag.pk for tag in self.tags.all()]
-        related = siblings
-        if tag_ids:
-            related = visible.filter(tags__in=tag_ids).distinct()
+        tags = list(self.tags.all())
+        related = visible.filter(tags__in=tags).distinct() if tags else siblings
         context["related_articles"] = list(related.newest()[:5])
         context["channel"] = channel
-        context["tag_list"] = self.tags.all()
+        context["tag_list"] = tags
         return context
 
 
 @register_setting(icon="cog")
 class PortalSettings(BaseSiteSetting):
-    site_name = models.CharField(_("网站名称"), max_length=50, default="基层党建网")
-    description = models.CharField(_("网站简介"), max_length=120, blank=True, help_text=_("显示在网站名称下方的一句话介绍。"))
+    site_name = models.CharField(_("Site name"), max_length=50, default="基层党建网")
+    description = models.CharField(_("Site description"), max_length=120, blank=True, help_text=_("One line shown under the site name."))
     logo = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("网站标志"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image", verbose_name=_("Logo"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    address = models.CharField(_("地址"), max_length=200, blank=True)
-    telephone = models.CharField(_("电话"), max_length=50, blank=True)
-    email = models.EmailField(_("电子邮箱"), blank=True)
-    icp_number = models.CharField(_("ICP备案号"), max_length=50, blank=True, help_text=_("例如：京ICP备12345678号-1"))
-    icp_link = models.URLField(_("ICP备案查询链接"), default="https://beian.miit.gov.cn/")
-    police_number = models.CharField(_("公安备案号"), max_length=50, blank=True, help_text=_("例如：京公网安备11010502030143号"))
-    police_link = models.URLField(_("公安备案查询链接"), blank=True, help_text=_("公安备案号的查询链接，留空则只显示号码。"))
+    address = models.CharField(_("Address"), max_length=200, blank=True)
+    telephone = models.CharField(_("Telephone"), max_length=50, blank=True)
+    email = models.EmailField(_("E-mail"), blank=True)
+    icp_number = models.CharField(_("ICP filing number"), max_length=50, blank=True, help_text=_("For example: 京ICP备12345678号-1"))
+    icp_link = models.URLField(_("ICP filing link"), default="https://beian.miit.gov.cn/")
+    police_number = models.CharField(_("Public security filing number"), max_length=50, blank=True, help_text=_("For example: 京公网安备11010502030143号"))
+    police_link = models.URLField(_("Public security filing link"), blank=True, help_text=_("Link for the public security filing number; leave empty to show the number only."))
     copyright_notice = models.TextField(
-        _("版权声明"),
+        _("Copyright notice"),
         default=(
             "本网站所刊载的内容，部分为原创，部分为作者来稿、网友分享或转载自网络，转载仅为传递更多信息。"
             "如权利人认为相关内容侵犯其合法权益，请发送邮件至 {email}，我们将在收到通知后 {days} 日内核实处理。"
         ),
-        help_text=_("文中的 {email} 会替换为投诉邮箱，{days} 会替换为处理期限天数。"),
+        help_text=_("{email} in the text is replaced by the complaint address, {days} by the deadline in days."),
     )
-    complaint_email = models.EmailField(_("侵权投诉邮箱"), blank=True)
-    complaint_days = models.PositiveSmallIntegerField(_("投诉处理期限（天）"), default=3)
-    cooperation_title = models.CharField(_("频道合作标题"), max_length=50, default="频道合作")
+    complaint_email = models.EmailField(_("Complaint e-mail"), blank=True)
+    complaint_days = models.PositiveSmallIntegerField(_("Complaint deadline (days)"), default=3)
+    cooperation_title = models.CharField(_("Channel cooperation title"), max_length=50, default="频道合作")
     cooperation_text = models.TextField(
-        _("频道合作邀请"),
+        _("Channel cooperation invitation"),
         default="诚邀各地党组织申请开设城市频道，展示本地党建工作成果。本网流量大、覆盖广，欢迎联系合作。",
     )
-    share_hint = models.CharField(_("分享提示"), max_length=100, default="保存到手机，分享给更多人")
+    share_hint = models.CharField(_("Share hint"), max_length=100, default="保存到手机，分享给更多人")
     banner_image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("文章底部横幅"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image", verbose_name=_("Banner below articles"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    banner_link = models.URLField(_("横幅链接"), blank=True)
+    banner_link = models.URLField(_("Banner link"), blank=True)
 
     panels = [
-        MultiFieldPanel([FieldPanel("site_name"), FieldPanel("description"), FieldPanel("logo")], heading=_("网站")),
-        MultiFieldPanel([FieldPanel("address"), FieldPanel("telephone"), FieldPanel("email")], heading=_("联系方式")),
+        MultiFieldPanel([FieldPanel("site_name"), FieldPanel("description"), FieldPanel("logo")], heading=_("Site")),
+        MultiFieldPanel([FieldPanel("address"), FieldPanel("telephone"), FieldPanel("email")], heading=_("Contact")),
         MultiFieldPanel(
             [FieldPanel("icp_number"), FieldPanel("icp_link"), FieldPanel("police_number"), FieldPanel("police_link")],
-            heading=_("备案信息"),
+            heading=_("Filings"),
         ),
         MultiFieldPanel(
             [FieldPanel("copyright_notice"), FieldPanel("complaint_email"), FieldPanel("complaint_days")],
-            heading=_("版权声明与侵权投诉"),
+            heading=_("Copyright and complaints"),
         ),
-        MultiFieldPanel([FieldPanel("cooperation_title"), FieldPanel("cooperation_text")], heading=_("频道合作")),
-        MultiFieldPanel([FieldPanel("share_hint"), FieldPanel("banner_image"), FieldPanel("banner_link")], heading=_("分享与横幅")),
+        MultiFieldPanel([FieldPanel("cooperation_title"), FieldPanel("cooperation_text")], heading=_("Channel cooperation")),
+        MultiFieldPanel([FieldPanel("share_hint"), FieldPanel("banner_image"), FieldPanel("banner_link")], heading=_("Sharing and banner")),
     ]
 
     class Meta:
-        verbose_name = _("网站设置")
+        verbose_name = _("Site settings")
 
     @property
     def copyright_text(self) -> str:

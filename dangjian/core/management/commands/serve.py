@@ -12,22 +12,24 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class Command(BaseCommand):
-    help = "启动网站服务（granian，多进程），同时提供静态文件和上传的媒体文件。"
+    help = gettext_lazy("Start the web server (granian, several processes); it also serves static files and uploaded media.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("DANGJIAN_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("DANGJIAN_PORT", "8000")))
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("DANGJIAN_WORKERS") or os.cpu_count() or 1),
-            help="工作进程数，默认等于CPU核数",
+            help=gettext_lazy("Number of worker processes; defaults to the number of CPU cores"),
         )
 
     def handle(self, *args, host: str, port: int, workers: int, **options):
         if workers < 1:
-            raise CommandError("--workers 必须至少为 1")
+            raise CommandError(_("--workers must be at least 1"))
         call_command("collectstatic", interactive=False, verbosity=0)
         settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
         argv = [
@@ -43,6 +45,9 @@ class Command(BaseCommand):
             "--static-path-mount", str(settings.MEDIA_ROOT),
             "dangjian.wsgi:application",
         ]
-        self.stdout.write(f"网站地址：http://{host}:{port}/  （{workers} 个工作进程，按 Ctrl+C 停止）")
+        self.stdout.write(
+            _("Site: http://%(host)s:%(port)s/  (%(workers)s worker processes; press Ctrl+C to stop)")
+            % {"host": host, "port": port, "workers": workers}
+        )
         sys.stdout.flush()
         os.execv(sys.executable, argv)
