@@ -1,0 +1,89 @@
+"""What a reader sees, in a real browser, on a phone and on a desktop."""
+
+import pytest
+
+from dangjian.demo.services import demo_content_load
+from dangjian.portal.models import ArticlePage
+
+# serialized_rollback brings back the root page that Wagtail's migrations create, which a
+# transactional test's flush removes.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+ARTICLE_ELEMENTS = [
+    (".site-name", "site name"),
+    (".site-description", "site description"),
+    (".breadcrumb", "channel breadcrumb"),
+    (".article-head h1", "title"),
+    (".meta .views", "view count"),
+    (".meta .published", "publish time"),
+    (".article-body", "body"),
+    (".byline", "byline"),
+    (".copyright", "copyright notice"),
+    (".share", "save to phone / share"),
+    (".banner-slot", "banner"),
+    (".login-box", "login box"),
+    (".cooperation-box", "channel cooperation"),
+    (".footer-filings .icp", "ICP filing"),
+    (".footer-filings .police", "public security filing"),
+]
+
+
+@pytest.fixture
+def demo_site():
+    demo_content_load(article_count=12, progress=False)
+    return ArticlePage.objects.live().filter(is_headline=True).first()
+
+
+def no_horizontal_overflow(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_reader_sees_home_and_article_with_every_element(browser, live_server, demo_site, artifacts, device):
+    context = browser.new_context(viewport=VIEWPORTS[device], locale="zh-CN", device_scale_factor=1)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(live_server.url + "/")
+    assert page.locator(".site-name").inner_text().strip() == "基层党建网"
+    assert page.locator(".headlines .title").first.is_visible()
+    assert page.get_by_text("热点排行").is_visible()
+    assert page.locator(".footer-filings .icp").is_visible()
+    assert no_horizontal_overflow(page), "home page scrolls sideways"
+    page.screenshot(path=artifacts / f"home-{device}.png", full_page=True)
+
+    page.locator(".headlines .title").first.click()
+    page.wait_for_load_state()
+    assert page.url.rstrip("/").split("/")[-2] == "a"
+    tops = []
+    for selector, name in ARTICLE_ELEMENTS:
+        element = page.locator(selector).first
+        element.scroll_into_view_if_needed()
+        assert element.is_visible(), f"{name} is not visible"
+        tops.append(element.bounding_box()["y"] + page.evaluate("window.scrollY"))
+    assert tops == sorted(tops), "the reference page's elements are out of order"
+    assert "浏览" in page.locator(".meta .views").inner_text() and "次" in page.locator(".meta .views").inner_text()
+    assert page.locator(".meta .published time").inner_text().count(":") == 1  # YYYY-MM-DD HH:MM
+    assert "3 日内" in page.locator(".copyright").inner_text()
+    assert page.locator(".footer-filings .icp").get_attribute("href") == "https://beian.miit.gov.cn/"
+    assert no_horizontal_overflow(page), "article page scrolls sideways"
+    header = page.locator(".site-header").bounding_box()
+    assert header["x"] == 0 and header["width"] == VIEWPORTS[device]["width"], "header does not span the screen"
+    body_size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.article-body')).fontSize)")
+    assert body_size >= 18, "article text too small for elderly readers"
+
+    page.locator(".share-copy").click()
+    page.wait_for_function("document.querySelector('.share-status').textContent.length > 0")
+    page.screenshot(path=artifacts / f"article-{device}.png", full_page=True)
+    assert errors == []
+    context.close()
+
+
+def test_chinese_404_in_the_browser(browser, live_server, demo_site, artifacts):
+    page = browser.new_page()
+    response = page.goto(live_server.url + "/a/999999/")
+    assert response.status == 404
+    assert page.get_by_text("您访问的页面不存在").is_visible()
+    page.close()
