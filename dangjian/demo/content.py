@@ -136,13 +136,18 @@ def _fill(rng: random.Random, pattern: str, slots: dict[str, str]) -> str:
 def make_articles(count: int, *, now: dt.datetime, seed: int = 2024) -> list[DemoArticle]:
     """`count` articles of 1,000 to 4,000 Chinese characters, published over the two years before `now`."""
     rng = random.Random(seed)
-    articles = []
+    articles, titles = [], set()
     for index in range(count):
-        slots = {
-            "county": rng.choice(COUNTIES), "town": rng.choice(TOWNS), "village": rng.choice(VILLAGES),
-            "name": _name(rng), "industry": rng.choice(INDUSTRIES), "activity": rng.choice(ACTIVITIES),
-        }
-        target = rng.randint(1100, 3800)
+        title = None
+        while title is None or title in titles:  # a list with two identical titles confuses readers
+            slots = {
+                "county": rng.choice(COUNTIES), "town": rng.choice(TOWNS), "village": rng.choice(VILLAGES),
+                "name": _name(rng), "industry": rng.choice(INDUSTRIES), "activity": rng.choice(ACTIVITIES),
+            }
+            title = _fill(rng, TITLE_PATTERNS[index % len(TITLE_PATTERNS)], slots)
+        titles.add(title)
+        # Each of the four sections may run one paragraph past its share: stay under 4,000.
+        target = rng.randint(1100, 2600)
         sections = []
         per_section = target // 4
         for part, sentences in enumerate(SECTION_SENTENCES):
@@ -156,7 +161,7 @@ def make_articles(count: int, *, now: dt.datetime, seed: int = 2024) -> list[Dem
         published = now - dt.timedelta(days=rng.uniform(0.2, 730))
         published = published.replace(hour=rng.randint(7, 21), minute=rng.randint(0, 59), second=0, microsecond=0)
         article = DemoArticle(
-            title=_fill(rng, TITLE_PATTERNS[index % len(TITLE_PATTERNS)], slots),
+            title=title,
             summary=_fill(rng, SUMMARY_PATTERN, slots),
             sections=sections,
             published=min(published, now - dt.timedelta(hours=1)),

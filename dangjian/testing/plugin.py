@@ -10,10 +10,6 @@ import tempfile
 
 _data_dir = tempfile.mkdtemp(prefix="dangjian-test-")
 os.environ["DANGJIAN_DATA_DIR"] = _data_dir
-# Playwright's sync API runs an event loop in the test thread; Django would otherwise
-# refuse database access from it. Tests only.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 
 def pytest_unconfigure(config):

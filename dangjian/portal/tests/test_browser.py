@@ -3,10 +3,9 @@
 import pytest
 
 from dangjian.demo.services import demo_content_load
-from dangjian.portal.models import ArticlePage
 
-# serialized_rollback brings back the root page that Wagtail's migrations create, which a
-# transactional test's flush removes.
+# Committed data, so the live server's thread sees it; serialized_rollback puts back what
+# Wagtail's migrations made (root page, collection, locale) after each test's flush.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
@@ -32,21 +31,19 @@ ARTICLE_ELEMENTS = [
 @pytest.fixture
 def demo_site():
     demo_content_load(article_count=12, progress=False)
-    return ArticlePage.objects.live().filter(is_headline=True).first()
 
 
 def no_horizontal_overflow(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-@pytest.mark.parametrize("device", VIEWPORTS)
-def test_reader_sees_home_and_article_with_every_element(browser, live_server, demo_site, artifacts, device):
-    context = browser.new_context(viewport=VIEWPORTS[device], locale="zh-CN", device_scale_factor=1)
+def read_home_then_article(chromium, base_url, viewport, artifacts, device):
+    context = chromium.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
-    page.goto(live_server.url + "/")
+    page.goto(base_url + "/")
     assert page.locator(".site-name").inner_text().strip() == "基层党建网"
     assert page.locator(".headlines .title").first.is_visible()
     assert page.get_by_text("热点排行").is_visible()
@@ -64,13 +61,14 @@ def test_reader_sees_home_and_article_with_every_element(browser, live_server, d
         assert element.is_visible(), f"{name} is not visible"
         tops.append(element.bounding_box()["y"] + page.evaluate("window.scrollY"))
     assert tops == sorted(tops), "the reference page's elements are out of order"
-    assert "浏览" in page.locator(".meta .views").inner_text() and "次" in page.locator(".meta .views").inner_text()
+    views = page.locator(".meta .views").inner_text()
+    assert views.startswith("浏览") and views.endswith("次")
     assert page.locator(".meta .published time").inner_text().count(":") == 1  # YYYY-MM-DD HH:MM
     assert "3 日内" in page.locator(".copyright").inner_text()
     assert page.locator(".footer-filings .icp").get_attribute("href") == "https://beian.miit.gov.cn/"
     assert no_horizontal_overflow(page), "article page scrolls sideways"
     header = page.locator(".site-header").bounding_box()
-    assert header["x"] == 0 and header["width"] == VIEWPORTS[device]["width"], "header does not span the screen"
+    assert header["x"] == 0 and header["width"] == viewport["width"], "header does not span the screen"
     body_size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.article-body')).fontSize)")
     assert body_size >= 18, "article text too small for elderly readers"
 
@@ -81,9 +79,18 @@ def test_reader_sees_home_and_article_with_every_element(browser, live_server, d
     context.close()
 
 
-def test_chinese_404_in_the_browser(browser, live_server, demo_site, artifacts):
-    page = browser.new_page()
-    response = page.goto(live_server.url + "/a/999999/")
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_reader_sees_home_and_article_with_every_element(browser, live_server, demo_site, artifacts, device):
+    browser.run(read_home_then_article, live_server.url, VIEWPORTS[device], artifacts, device)
+
+
+def open_missing_page(chromium, url):
+    page = chromium.new_page()
+    response = page.goto(url)
     assert response.status == 404
     assert page.get_by_text("您访问的页面不存在").is_visible()
     page.close()
+
+
+def test_chinese_404_in_the_browser(browser, live_server, demo_site):
+    browser.run(open_missing_page, live_server.url + "/a/999999/")

@@ -1,0 +1,67 @@
+"""Settings come from environment variables alone; checked in child processes."""
+
+import os
+import stat
+
+import pytest
+
+from dangjian.testing.processes import clean_env, dangjian, dangjian_shell
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "kq3V9-p1Zr8wXy2Lm7Tn4Bd6Hs0Jf5Gc9Ra1Ue3Io8Pw2Qx7Yz4Nv6Mb0Kl5Jh1Dg3",
+    "ALLOWED_HOSTS": "dangjian.example.cn",
+    "DANGJIAN_BASE_URL": "https://dangjian.example.cn",
+    "DANGJIAN_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+}
+
+
+def test_deploy_check_is_clean_with_production_variables(tmp_path):
+    result = dangjian("check", "--deploy", "--fail-level", "WARNING", env=clean_env(tmp_path, **PRODUCTION))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_fails_on_plain_http_defaults(tmp_path):
+    result = dangjian("check", "--deploy", "--fail-level", "WARNING", env=clean_env(tmp_path))
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT" in result.stderr or "security.W008" in result.stderr
+
+
+def test_secret_key_is_generated_once_kept_private_and_shared(tmp_path):
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    env = clean_env(tmp_path)
+    key = dangjian_shell(code, env=env).strip()
+    assert key == dangjian_shell(code, env=env).strip() and len(key) >= 50
+    assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600
+    assert dangjian_shell(code, env=clean_env(tmp_path / "other")).strip() != key
+
+
+def test_embedded_default_is_sqlite_in_wal_mode_in_the_data_dir(tmp_path):
+    code = (
+        "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode');"
+        "print(connection.vendor, c.fetchone()[0], connection.settings_dict['NAME'])"
+    )
+    output = dangjian_shell(code, env=clean_env(tmp_path))
+    assert output.split() == ["sqlite", "wal", str(tmp_path / "dangjian.sqlite3")]
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [("DEBUG", "maybe", "DEBUG must be a boolean"), ("DANGJIAN_BASE_URL", "example.cn", "DANGJIAN_BASE_URL must be")],
+)
+def test_bad_variables_say_what_is_wrong(tmp_path, variable, value, message):
+    result = dangjian("check", env=clean_env(tmp_path, **{variable: value}))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_database_and_redis_are_chosen_by_variables(tmp_path):
+    code = (
+        "from django.conf import settings;"
+        "print(settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'])"
+    )
+    output = dangjian_shell(
+        code, env=clean_env(tmp_path, DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/3")
+    )
+    assert output.split() == ["django.db.backends.postgresql", "django_redis.cache.RedisCache"]

@@ -1,0 +1,53 @@
+"""Run the `dangjian` command in a child process with its own environment, as an operator does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+
+def dangjian(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dangjian", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The parent's environment without the project's own variables, plus `extra`."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith("DANGJIAN_") and k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env["DANGJIAN_DATA_DIR"] = str(data_dir)
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def scratch_database(database_url: str):
+    """A new, empty PostgreSQL database next to the one in `database_url`, dropped afterwards."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(database_url)
+    name = f"dangjian_scratch_{uuid.uuid4().hex[:10]}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def dangjian_shell(code: str, *, env: dict[str, str]) -> str:
+    """Run Python `code` inside the project in a child process; return what it printed."""
+    result = dangjian("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
