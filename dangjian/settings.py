@@ -18,9 +18,14 @@ from django.core.exceptions import ImproperlyConfigured
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def env(name: str, default: str = "") -> str:
+    """The variable's value; unset and empty both mean the default, as in .env.example."""
+    return os.environ.get(name) or default
+
+
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = env(name)
+    if not value:
         return default
     if value.lower() in {"1", "true", "yes", "on"}:
         return True
@@ -30,10 +35,10 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-DATA_DIR = Path(os.environ.get("DANGJIAN_DATA_DIR") or "var").resolve()
+DATA_DIR = Path(env("DANGJIAN_DATA_DIR") or "var").resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -42,8 +47,8 @@ def _secret_key() -> str:
 
     Several server processes may start at once: O_EXCL makes exactly one of them write it.
     """
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+    if env("SECRET_KEY"):
+        return env("SECRET_KEY")
     path = DATA_DIR / "secret_key"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -65,7 +70,7 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 
-BASE_URL = os.environ.get("DANGJIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+BASE_URL = env("DANGJIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 _base = urlsplit(BASE_URL)
 if _base.scheme not in {"http", "https"} or not _base.hostname:
     raise ImproperlyConfigured(f"DANGJIAN_BASE_URL must be an http(s) URL, not {BASE_URL!r}")
@@ -137,15 +142,14 @@ TEMPLATES = [
 SQLITE_PATH = DATA_DIR / "dangjian.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
-        conn_max_age=int(os.environ.get("DANGJIAN_DB_CONN_MAX_AGE", "60")),
+        env("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
+        conn_max_age=int(env("DANGJIAN_DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at
     # BEGIN so two writers queue on the timeout instead of failing with "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
@@ -154,13 +158,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -----------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("DANGJIAN_CACHE_PREFIX", "dangjian"),
+            "KEY_PREFIX": env("DANGJIAN_CACHE_PREFIX", "dangjian"),
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -171,7 +175,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
-            "KEY_PREFIX": os.environ.get("DANGJIAN_CACHE_PREFIX", "dangjian"),
+            "KEY_PREFIX": env("DANGJIAN_CACHE_PREFIX", "dangjian"),
         }
     }
 
@@ -184,7 +188,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-PHONE_DEFAULT_REGION = os.environ.get("DANGJIAN_PHONE_REGION", "CN")
+PHONE_DEFAULT_REGION = env("DANGJIAN_PHONE_REGION", "CN")
 
 # --- Language and time ------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -200,7 +204,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("DANGJIAN_MEDIA_DIR") or DATA_DIR / "media")
+MEDIA_ROOT = Path(env("DANGJIAN_MEDIA_DIR") or DATA_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -211,7 +215,7 @@ STORAGES = {
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail ----------------------------------------------------------------
-WAGTAIL_SITE_NAME = os.environ.get("DANGJIAN_ADMIN_TITLE", "党建门户")
+WAGTAIL_SITE_NAME = env("DANGJIAN_ADMIN_TITLE", "党建门户")
 WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAIL_I18N_ENABLED = False
@@ -230,14 +234,14 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = env_bool("DANGJIAN_SSL_REDIRECT", HTTPS)
-SECURE_HSTS_SECONDS = int(os.environ.get("DANGJIAN_HSTS_SECONDS") or (31_536_000 if HTTPS else 0))
+SECURE_HSTS_SECONDS = int(env("DANGJIAN_HSTS_SECONDS") or (31_536_000 if HTTPS else 0))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGJIAN_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DANGJIAN_HSTS_PRELOAD", False)
 SECURE_REFERRER_POLICY = "same-origin"
-if os.environ.get("DANGJIAN_PROXY_SSL_HEADER"):
+if env("DANGJIAN_PROXY_SSL_HEADER"):
     # e.g. "X-Forwarded-Proto": set only when a proxy you control sets that header.
     SECURE_PROXY_SSL_HEADER = (
-        "HTTP_" + os.environ["DANGJIAN_PROXY_SSL_HEADER"].upper().replace("-", "_"),
+        "HTTP_" + env("DANGJIAN_PROXY_SSL_HEADER").upper().replace("-", "_"),
         "https",
     )
 SILENCED_SYSTEM_CHECKS = [
@@ -250,7 +254,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DANGJIAN_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env("DANGJIAN_LOG_LEVEL", "INFO")},
     # django_tasks logs every task start and finish at INFO: too much for an operator to read.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
 }

@@ -34,7 +34,7 @@ class ArticleFeed(Feed):
     def items(self, channel):
         articles = ArticlePage.objects.live().public()
         articles = articles.child_of(channel) if channel else articles.descendant_of(self.site.root_page)
-        return articles.newest()[:FEED_SIZE]
+        return articles.listing()[:FEED_SIZE]
 
     def item_title(self, item):
         return item.title

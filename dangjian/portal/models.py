@@ -74,16 +74,16 @@ class HomePage(Page):
         # public() costs a query for the view restrictions: take it once and chain from it.
         visible = ArticlePage.objects.live().public()
         articles = visible.descendant_of(self)
-        headlines = list(with_covers(articles.filter(is_headline=True).newest())[: self.headline_count])
+        headlines = list(with_covers(articles.filter(is_headline=True).listing())[: self.headline_count])
         if not headlines:
-            headlines = list(with_covers(articles.newest())[: self.headline_count])
+            headlines = list(with_covers(articles.listing())[: self.headline_count])
         context["headlines"] = headlines
         context["channel_blocks"] = [
-            (channel, list(visible.child_of(channel).newest()[: self.channel_list_count]))
+            (channel, list(visible.child_of(channel).listing()[: self.channel_list_count]))
             for channel in ChannelPage.objects.live().public().child_of(self).in_menu()
         ]
         # The view-count issue replaces this with ranked hot lists; until then, the newest.
-        context["hot_articles"] = list(articles.newest()[:10])
+        context["hot_articles"] = list(articles.listing()[:10])
         return context
 
 
@@ -102,7 +102,7 @@ class ChannelPage(RoutablePageMixin, Page):
         verbose_name_plural = _("Channel")
 
     def articles(self):
-        return ArticlePage.objects.live().public().child_of(self).newest()
+        return ArticlePage.objects.live().public().child_of(self).listing()
 
     @path("")
     def index(self, request):
@@ -123,8 +123,9 @@ class ArticleTag(TaggedItemBase):
 
 
 class ArticlePageQuerySet(PageQuerySet):
-    def newest(self):
-        return self.order_by("-first_published_at", "-pk")
+    def listing(self):
+        """Newest first, for lists: without the body, the largest column by far."""
+        return self.defer_streamfields().order_by("-first_published_at", "-pk")
 
 
 class ArticlePage(Page):
@@ -231,13 +232,13 @@ class ArticlePage(Page):
         if published:
             context["previous_article"] = siblings.filter(
                 Q(first_published_at__lt=published) | Q(first_published_at=published, pk__lt=self.pk)
-            ).newest().first()
+            ).listing().first()
             context["next_article"] = siblings.filter(
                 Q(first_published_at__gt=published) | Q(first_published_at=published, pk__gt=self.pk)
             ).order_by("first_published_at", "pk").first()
         tags = list(self.tags.all())
         related = visible.filter(tags__in=tags).distinct() if tags else siblings
-        context["related_articles"] = list(related.newest()[:5])
+        context["related_articles"] = list(related.listing()[:5])
         context["channel"] = channel
         context["tag_list"] = tags
         return context

@@ -65,3 +65,36 @@ def test_database_and_redis_are_chosen_by_variables(tmp_path):
         code, env=clean_env(tmp_path, DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/3")
     )
     assert output.split() == ["django.db.backends.postgresql", "django_redis.cache.RedisCache"]
+
+
+def test_every_variable_is_documented():
+    import re
+    from pathlib import Path
+
+    import dangjian
+
+    package = Path(dangjian.__file__).parent
+    sources = (package / "settings.py").read_text() + (package / "core/management/commands/serve.py").read_text()
+    names = set(re.findall(r'\benv(?:_bool|_list)?\("([A-Z_]+)"', sources))
+    assert {"DATABASE_URL", "REDIS_URL", "DANGJIAN_DATA_DIR"} <= names
+    readme = (package.parent / "README.md").read_text()
+    example = (package.parent / ".env.example").read_text()
+    for name in names:
+        assert f"`{name}`" in readme, f"{name} missing from README.md"
+        assert re.search(rf"^{name}=", example, re.M), f"{name} missing from .env.example"
+
+
+def test_env_example_as_written_gives_a_working_site(tmp_path):
+    from pathlib import Path
+
+    import dangjian as package
+
+    example = (Path(package.__file__).parent.parent / ".env.example").read_text()
+    variables = dict(
+        line.split("=", 1) for line in example.splitlines() if line and not line.startswith("#")
+    )
+    variables["DANGJIAN_DATA_DIR"] = str(tmp_path)
+    result = dangjian("check", env=clean_env(tmp_path, **variables))
+    assert result.returncode == 0, result.stderr
+    code = "from django.conf import settings; print(settings.ALLOWED_HOSTS[0], settings.BASE_URL, settings.CACHES['default']['KEY_PREFIX'])"
+    assert dangjian_shell(code, env=clean_env(tmp_path, **variables)).split() == ["127.0.0.1", "http://127.0.0.1:8000", "dangjian"]

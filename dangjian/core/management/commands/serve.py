@@ -15,15 +15,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dangjian.settings import env as settings_env
+
 
 class Command(BaseCommand):
     help = gettext_lazy("Start the web server (granian, several processes); it also serves static files and uploaded media.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=os.environ.get("DANGJIAN_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("DANGJIAN_PORT", "8000")))
+        parser.add_argument("--host", default=settings_env("DANGJIAN_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(settings_env("DANGJIAN_PORT", "8000")))
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("DANGJIAN_WORKERS") or os.cpu_count() or 1),
+            "--workers", type=int, default=int(settings_env("DANGJIAN_WORKERS") or os.cpu_count() or 1),
             help=gettext_lazy("Number of worker processes; defaults to the number of CPU cores"),
         )
 
