@@ -67,3 +67,10 @@ def test_demo_command_is_idempotent_and_reset_starts_over(tmp_path, database):
     else:
         with scratch_database(os.environ["DATABASE_URL"]) as url:
             run_all(clean_env(tmp_path, DATABASE_URL=url))
+
+
+def test_a_large_demo_archive_still_has_unique_titles():
+    from django.utils import timezone
+
+    articles = make_articles(3000, now=timezone.now())
+    assert len({a.title for a in articles}) == 3000
