@@ -29,7 +29,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("User")
-        verbose_name_plural = _("User")
+        verbose_name_plural = _("Users")
 
     def clean(self) -> None:
         super().clean()

@@ -99,7 +99,7 @@ class ChannelPage(RoutablePageMixin, Page):
 
     class Meta:
         verbose_name = _("Channel")
-        verbose_name_plural = _("Channel")
+        verbose_name_plural = _("Channels")
 
     def articles(self):
         return ArticlePage.objects.live().public().child_of(self).listing()
@@ -192,7 +192,7 @@ class ArticlePage(Page):
 
     class Meta:
         verbose_name = _("Article")
-        verbose_name_plural = _("Article")
+        verbose_name_plural = _("Articles")
 
     def clean(self) -> None:
         super().clean()

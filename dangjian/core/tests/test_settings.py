@@ -98,3 +98,8 @@ def test_env_example_as_written_gives_a_working_site(tmp_path):
     assert result.returncode == 0, result.stderr
     code = "from django.conf import settings; print(settings.ALLOWED_HOSTS[0], settings.BASE_URL, settings.CACHES['default']['KEY_PREFIX'])"
     assert dangjian_shell(code, env=clean_env(tmp_path, **variables)).split() == ["127.0.0.1", "http://127.0.0.1:8000", "dangjian"]
+
+
+def test_models_and_migrations_agree(tmp_path):
+    result = dangjian("makemigrations", "--check", "--dry-run", env=clean_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
