@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,10 +58,8 @@ def _secret_key() -> str:
             key = path.read_text().strip()
             if key:
                 return key
-            import time
-
             time.sleep(0.05)
-        raise ImproperlyConfigured(f"{path} is empty; delete it or set SECRET_KEY")
+        raise ImproperlyConfigured(f"{path} is empty; delete it or set SECRET_KEY") from None
     key = secrets.token_urlsafe(64)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)

@@ -37,7 +37,7 @@ class User(AbstractUser):
             try:
                 self.phone = normalize_phone(self.phone)
             except ValidationError as error:
-                raise ValidationError({"phone": error.messages})
+                raise ValidationError({"phone": error.messages}) from error
 
     def save(self, *args, **kwargs) -> None:
         # Normalize here too, so code paths that skip full_clean cannot store a

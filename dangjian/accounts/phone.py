@@ -26,7 +26,9 @@ def normalize_phone(raw: str, *, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(text, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException:
-        raise ValidationError(_("The mobile number is not valid; please enter an 11-digit mobile number."), code="invalid")
+        raise ValidationError(
+            _("The mobile number is not valid; please enter an 11-digit mobile number."), code="invalid"
+        ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_("The mobile number is not valid; please enter an 11-digit mobile number."), code="invalid")
     if phonenumbers.number_type(number) not in (

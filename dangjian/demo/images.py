@@ -36,7 +36,7 @@ def make_picture(seed: int, size: tuple[int, int] = (1200, 800)) -> bytes:
     draw = ImageDraw.Draw(image)
     for y in range(height):
         t = y / height
-        draw.line([(0, y), (width, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.line([(0, y), (width, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
     for layer in range(3):
         base = height * (0.55 + 0.13 * layer)
         shade = tuple(max(0, int(c * (0.5 - 0.12 * layer))) for c in bottom)

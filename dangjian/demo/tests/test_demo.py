@@ -15,7 +15,6 @@ COUNT_CODE = (
 
 
 def test_demo_articles_are_long_chinese_and_spread_over_two_years():
-    import datetime as dt
 
     from django.utils import timezone
 

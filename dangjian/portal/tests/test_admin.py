@@ -1,12 +1,14 @@
 """What editors and operators do in the admin, through the admin's own views."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from wagtail.images import get_image_model
 from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, rich_text, streamfield
 
+from dangjian.demo.images import make_picture
 from dangjian.portal.models import ArticlePage
 
-from .fixtures import make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +33,10 @@ def test_admin_login_page_and_dashboard_are_chinese(client, django_user_model, p
 
 def test_editor_writes_and_publishes_an_article_with_a_photo(editor_client, client, portal_site):
     channel = portal_site.channels[0]
-    photo = make_image("采访照片")
+    upload = SimpleUploadedFile("interview.jpg", make_picture(42, (800, 600)), content_type="image/jpeg")
+    response = editor_client.post(reverse("wagtailimages:add"), {"title": "采访照片", "file": upload})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    photo = get_image_model().objects.get(title="采访照片")
     form_url = reverse("wagtailadmin_pages:add", args=("portal", "articlepage", channel.pk))
     assert editor_client.get(form_url).status_code == 200
     data = nested_form_data({

@@ -1,0 +1,58 @@
+"""`dangjian serve` runs the site, its static files and uploaded media with no other server."""
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from dangjian.testing.processes import clean_env, dangjian
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, bytes, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers.get("Content-Type", "")
+
+
+def test_serve_answers_pages_static_files_and_media(tmp_path):
+    port = free_port()
+    env = clean_env(tmp_path, DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}")
+    assert dangjian("demo", "--articles", "3", env=env).returncode == 0
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                status, body, _type = fetch(base + "/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+        html = body.decode()
+        assert "基层党建网" in html
+        css = re.search(r'href="(/static/portal/css/site\.[0-9a-f]+\.css)"', html).group(1)
+        status, body, content_type = fetch(base + css)
+        assert status == 200 and content_type.startswith("text/css") and b"--red" in body
+        image = re.search(r'src="(/media/images/[^"]+\.jpg)"', html).group(1)
+        status, body, content_type = fetch(base + image)
+        assert status == 200 and content_type == "image/jpeg" and body[:2] == b"\xff\xd8"
+        assert fetch(base + "/static/no-such-file.css")[0] == 404
+        assert "您访问的页面不存在" in fetch(base + "/no-such-page/")[1].decode()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "2 个工作进程" in output
