@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dangjian.core.middleware.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -186,6 +187,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         },
     }
+
+# --- Full-page cache (dangjian/core/pagecache.py) ------------------------------
+PAGE_CACHE_ENABLED = env_bool("DANGJIAN_PAGE_CACHE", True)
+PAGE_CACHE_DIR = Path(env("DANGJIAN_PAGE_CACHE_DIR", str(DATA_DIR / "pagecache")))
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/documents/", "/media/", "/static/", "/healthz", "/readyz")
 
 # --- Users ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "dangjian.core"
     label = "core"
     verbose_name = _("Operations")
+
+    def ready(self):
+        from . import invalidation
+
+        invalidation.connect()

@@ -1,24 +1,21 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
-from wagtail import hooks
 from wagtail.models import Site
+from wagtail.views import serve as wagtail_serve
 
 from .models import ArticlePage
 
 
 def article(request, page_id: int):
-    """Serve an article at its stable URL, through the same hooks as Wagtail's own serve view
-    (view restrictions, passwords, login-only pages)."""
+    """Serve an article at its stable URL by handing its tree path to Wagtail's own serve
+    view, so every hook Wagtail runs there (view restrictions, passwords, login-only pages,
+    whatever later versions add) applies here too."""
     site = Site.find_for_request(request)
-    page = ArticlePage.objects.live().filter(pk=page_id).first()
-    if page is None or site is None or not page.path.startswith(site.root_page.path):
+    page = ArticlePage.objects.live().filter(pk=page_id).only("url_path").first()
+    if page is None or site is None or not page.url_path.startswith(site.root_page.url_path):
         raise Http404
-    for hook in hooks.get_hooks("before_serve_page"):
-        result = hook(page, request, (), {})
-        if isinstance(result, HttpResponse):
-            return result
-    return page.serve(request)
+    return wagtail_serve(request, page.url_path[len(site.root_page.url_path):])
 
 
 def robots_txt(request):

@@ -15,6 +15,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
+from dangjian.core.middleware import page_cache
 from dangjian.demo.images import make_picture
 from dangjian.portal.models import ArticlePage, ChannelPage, HomePage, PortalSettings
 
@@ -33,6 +34,7 @@ class PortalSite:
 def _test_environment(settings):
     # Wagtail keeps site root paths in the cache; a test's database starts empty each time.
     cache.clear()
+    page_cache().purge_all()
     # Fingerprinted names need `collectstatic` first; tests serve from the app folders.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -177,3 +177,18 @@ def test_article_lists_walk_the_newest_first_index_instead_of_sorting(portal_sit
         make_article(channel)
     plan = ArticlePage.objects.live().child_of(channel).listing()[:20].explain()
     assert "portal_page_newest_idx" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_view_restrictions_apply_at_the_stable_url(client, portal_site, django_user_model):
+    from wagtail.models import PageViewRestriction
+
+    protected = make_article(portal_site.channels[0], title="只给密码持有人看的文章")
+    PageViewRestriction.objects.create(page=protected, restriction_type="password", password="secret")
+    members_only = make_article(portal_site.channels[0], title="只给登录用户看的文章")
+    PageViewRestriction.objects.create(page=members_only, restriction_type="login")
+    html = client.get(protected.url).content.decode()
+    assert 'type="password"' in html
+    assert "基层党组织是党全部工作和战斗力的基础" not in html  # the body stays hidden
+    response = client.get(members_only.url)
+    assert response.status_code == 302 and "login" in response["Location"]
+    assert protected.title not in client.get("/jcdj/").content.decode()

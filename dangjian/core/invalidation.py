@@ -1,0 +1,66 @@
+"""The one place that decides which cached pages an event makes stale, and purges them.
+
+| event                                         | purged                     |
+|-----------------------------------------------|----------------------------|
+| a page is published, unpublished, moved       | every cached page          |
+| a page is deleted                             | every cached page          |
+| site settings or a Wagtail Site change        | every cached page          |
+| an image is saved or deleted (covers, logo)   | every cached page          |
+| `purge_pages(reason=...)` from other features | every cached page          |
+
+Why everything: one article appears on the home page, its channel's list pages, the site and
+channel feeds, the sitemap, the hot lists and as previous/next/related on other articles;
+settings appear on every page. Publishing is rare next to reading (tens a day against
+millions of views), so a full purge costs one re-render per page actually read, and it can
+never leave a stale page behind. Features (banners, takedowns, hot lists, city channels)
+call purge_pages; they never touch the cache themselves.
+
+Purges run after the transaction commits, so the next render sees the new data; a render
+that began before the purge is not stored (see pagecache.PageCache.store).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .middleware import page_cache
+
+logger = logging.getLogger(__name__)
+
+
+def purge_pages(*, reason: str) -> None:
+    def purge():
+        page_cache().purge_all()
+        logger.info("page cache purged: %s", reason)
+
+    transaction.on_commit(purge)
+
+
+def _on_page_change(sender, instance, **kwargs):
+    purge_pages(reason=f"page {instance.pk} changed")
+
+
+def _on_delete(sender, instance, **kwargs):
+    if isinstance(instance, Page | Site | get_image_model()):
+        purge_pages(reason=f"{sender.__name__} {instance.pk} deleted")
+
+
+def _on_save(sender, instance, **kwargs):
+    purge_pages(reason=f"{sender.__name__} {instance.pk} saved")
+
+
+def connect() -> None:
+    from dangjian.portal.models import PortalSettings
+
+    page_published.connect(_on_page_change, dispatch_uid="pagecache-published")
+    page_unpublished.connect(_on_page_change, dispatch_uid="pagecache-unpublished")
+    post_page_move.connect(_on_page_change, dispatch_uid="pagecache-moved")
+    post_delete.connect(_on_delete, dispatch_uid="pagecache-deleted")
+    for model in (PortalSettings, Site, get_image_model()):
+        post_save.connect(_on_save, sender=model, dispatch_uid=f"pagecache-saved-{model._meta.label}")
