@@ -263,11 +263,17 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",  # HSTS preload is a submission to browser vendors: the operator's call
 ]
 
+# Production logs are one JSON object per line (for journald, Loki, ELK); the embedded
+# default keeps plain lines, easier to read in a terminal.
+LOG_FORMAT = env("DANGJIAN_LOG_FORMAT", "json" if REDIS_URL else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "dangjian.core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("DANGJIAN_LOG_LEVEL", "INFO")},
     # django_tasks logs every task start and finish at INFO: too much for an operator to read.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},

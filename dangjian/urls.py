@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from dangjian.core import views as core_views
 from dangjian.portal import views as portal_views
 from dangjian.portal.feeds import ArticleFeed
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("feed/", ArticleFeed(), name="feed"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", portal_views.robots_txt, name="robots_txt"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     # Uploaded media: `dangjian serve` and nginx answer /media/ before Django does; this
     # route serves it to anything else that runs the WSGI app (tests, runserver).
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_file, {"document_root": settings.MEDIA_ROOT}),

@@ -1,0 +1,27 @@
+"""`dangjian nginx_config`: print an nginx site that matches this installation's settings
+(static, media and page cache directories), so nginx and the app never disagree on paths."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy
+
+
+class Command(BaseCommand):
+    help = gettext_lazy("Print an nginx configuration for this installation.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--server-name", default="_")
+        parser.add_argument("--listen", default="80")
+        parser.add_argument("--upstream", default="127.0.0.1:8000")
+        parser.add_argument("--full", action="store_true", help=gettext_lazy("A whole nginx.conf, not only the site"))
+        parser.add_argument("--prefix", default="/tmp", help=gettext_lazy("With --full: where pid and logs go"))
+        parser.add_argument("--user", default="www-data", help=gettext_lazy("With --full: the user nginx workers run as"))
+
+    def handle(self, *args, server_name, listen, upstream, full, prefix, user, **options):
+        self.stdout.write(render_to_string("core/nginx.conf", {
+            "server_name": server_name, "listen": listen, "upstream": upstream, "full": full, "user": user,
+            "pid_file": f"{prefix}/nginx.pid", "error_log": f"{prefix}/nginx-error.log", "access_log": f"{prefix}/nginx-access.log",
+            "static_root": settings.STATIC_ROOT, "media_root": settings.MEDIA_ROOT,
+            "page_cache_dir": settings.PAGE_CACHE_DIR, "session_cookie": settings.SESSION_COOKIE_NAME,
+        }))
