@@ -1,0 +1,162 @@
+"""One archive (tar) holding the database and the uploaded media, made while the site runs.
+
+The database is copied first, consistently: SQLite through its online backup API (a
+snapshot even while workers write), PostgreSQL with pg_dump (one transaction). Media files
+follow; uploads are written before the rows that point at them, so every file the database
+names is in the archive. The archive is written to a temporary name and renamed at the end,
+so a crash never leaves a half archive under the real name.
+
+Restoring replaces the database and the media with the archive's, then purges the page
+cache. Stop `dangjian serve` (and the worker) while restoring.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from .invalidation import purge_pages
+
+FORMAT = 1
+SQLITE_NAME = "database.sqlite3"
+PGDUMP_NAME = "database.pgdump"
+
+
+class BackupError(Exception):
+    pass
+
+
+def _libpq_env() -> dict[str, str]:
+    """pg_dump/pg_restore connection settings as libpq variables: no quoting of passwords."""
+    db = settings.DATABASES["default"]
+    values = {"PGHOST": db.get("HOST"), "PGPORT": db.get("PORT"), "PGUSER": db.get("USER"),
+              "PGPASSWORD": db.get("PASSWORD"), "PGDATABASE": db.get("NAME")}
+    return {**os.environ, **{k: str(v) for k, v in values.items() if v}}
+
+
+def _dump_database(workdir: Path, progress: bool) -> str:
+    if connection.vendor == "sqlite":
+        target = workdir / SQLITE_NAME
+        source = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+        destination = sqlite3.connect(target)
+        with tqdm(desc=_("Database"), unit=_("page"), disable=not progress) as bar:
+            def step(status, remaining, total):
+                bar.total = total
+                bar.n = total - remaining
+                bar.refresh()
+
+            source.backup(destination, pages=256, progress=step)
+        destination.close()
+        source.close()
+        return SQLITE_NAME
+    if connection.vendor == "postgresql":
+        target = workdir / PGDUMP_NAME
+        result = subprocess.run(
+            ["pg_dump", "--format=custom", "--no-owner", f"--file={target}"],
+            capture_output=True, text=True, env=_libpq_env(),
+        )
+        if result.returncode != 0:
+            raise BackupError(f"pg_dump: {result.stderr.strip()}")
+        return PGDUMP_NAME
+    raise BackupError(f"backups of {connection.vendor} databases are not supported")
+
+
+def backup_create(*, path: Path, progress: bool = True) -> dict:
+    """Write the archive to `path`; return its manifest."""
+    path = Path(path).resolve()
+    media = Path(settings.MEDIA_ROOT)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as work:
+        workdir = Path(work)
+        database_file = _dump_database(workdir, progress)
+        files = sorted(p for p in media.rglob("*") if p.is_file()) if media.exists() else []
+        manifest = {
+            "format": FORMAT,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "database": {"vendor": connection.vendor, "file": database_file},
+            "media_files": len(files),
+        }
+        (workdir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+        partial = workdir / "archive.tar"
+        with tarfile.open(partial, "w") as archive:
+            archive.add(workdir / "manifest.json", arcname="manifest.json")
+            archive.add(workdir / database_file, arcname=database_file)
+            for file in tqdm(files, desc=_("Media files"), unit=_("file"), disable=not progress):
+                archive.add(file, arcname=f"media/{file.relative_to(media).as_posix()}")
+        os.replace(partial, path)
+    return manifest
+
+
+def _safe_members(archive: tarfile.TarFile):
+    for member in archive.getmembers():
+        name = Path(member.name)
+        if name.is_absolute() or ".." in name.parts or not (member.isfile() or member.isdir()):
+            raise BackupError(f"unsafe entry in archive: {member.name}")
+        yield member
+
+
+def backup_restore(*, path: Path, progress: bool = True) -> dict:
+    """Replace the database and media with the archive's; return its manifest."""
+    path = Path(path)
+    try:
+        archive = tarfile.open(path, "r")
+    except (OSError, tarfile.TarError) as error:
+        raise BackupError(f"not a dangjian backup: {error}") from error
+    with archive, tempfile.TemporaryDirectory(prefix=".restore-", dir=Path(settings.MEDIA_ROOT).parent) as work:
+        workdir = Path(work)
+        members = list(_safe_members(archive))
+        names = {m.name for m in members}
+        if "manifest.json" not in names:
+            raise BackupError("not a dangjian backup: manifest.json is missing")
+        manifest = json.loads(archive.extractfile("manifest.json").read())
+        if manifest.get("format") != FORMAT:
+            raise BackupError(f"unknown backup format {manifest.get('format')}")
+        vendor = manifest["database"]["vendor"]
+        if vendor != connection.vendor:
+            raise BackupError(f"this backup holds a {vendor} database; the site is configured for {connection.vendor}")
+        for member in tqdm(members, desc=_("Unpacking"), unit=_("file"), disable=not progress):
+            # _safe_members already refused links and paths leaving the directory.
+            archive.extract(member, workdir, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+
+        database_file = workdir / manifest["database"]["file"]
+        connection.close()
+        if vendor == "sqlite":
+            target = Path(settings.DATABASES["default"]["NAME"])
+            staged = target.with_name(target.name + ".restoring")
+            shutil.copyfile(database_file, staged)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            os.replace(staged, target)
+        else:
+            result = subprocess.run(
+                ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                 "--dbname", _libpq_env()["PGDATABASE"], str(database_file)],
+                capture_output=True, text=True, env=_libpq_env(),
+            )
+            if result.returncode != 0:
+                raise BackupError(f"pg_restore: {result.stderr.strip()}")
+
+        media = Path(settings.MEDIA_ROOT)
+        restored_media = workdir / "media"
+        old = media.with_name(media.name + ".before-restore")
+        shutil.rmtree(old, ignore_errors=True)
+        if media.exists():
+            os.replace(media, old)
+        if restored_media.exists():
+            shutil.move(restored_media, media)
+        else:
+            media.mkdir(parents=True)
+        shutil.rmtree(old, ignore_errors=True)
+    purge_pages(reason="restored from backup")
+    return manifest

@@ -1,0 +1,24 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dangjian.core.backup import BackupError, backup_create
+
+
+class Command(BaseCommand):
+    help = gettext_lazy("Write the database and uploaded media to one archive, while the site runs.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, file: Path, **options):
+        try:
+            manifest = backup_create(path=file, progress=options["verbosity"] > 0)
+        except (BackupError, OSError) as error:
+            raise CommandError(_("Backup failed: %(error)s") % {"error": error}) from error
+        self.stdout.write(self.style.SUCCESS(
+            _("Backup written to %(file)s (%(vendor)s database, %(count)s media files).")
+            % {"file": file, "vendor": manifest["database"]["vendor"], "count": manifest["media_files"]}
+        ))
