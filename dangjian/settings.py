@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "django_filters",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -168,6 +171,11 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Background tasks (ours and Wagtail's) go through Redis to `dangjian worker`.
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    # The worker must run jobs through django-tasks-rq's job class, which calls the task.
+    RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 else:
     # A file cache, unlike locmem, is shared by every worker process of `dangjian serve`,
     # so a change one worker makes (e.g. Wagtail's site root paths) is seen by all.
@@ -192,6 +200,13 @@ else:
 PAGE_CACHE_ENABLED = env_bool("DANGJIAN_PAGE_CACHE", True)
 PAGE_CACHE_DIR = Path(env("DANGJIAN_PAGE_CACHE_DIR", str(DATA_DIR / "pagecache")))
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/documents/", "/media/", "/static/", "/healthz", "/readyz")
+
+if not REDIS_URL:
+    # Embedded: the task queue is a table in the same SQLite database; `dangjian serve`
+    # runs the worker and the scheduler itself.
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {}
+SERVE_RUNS_WORKER = env_bool("DANGJIAN_SERVE_WORKER", not REDIS_URL)
 
 # --- Users ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -4,6 +4,7 @@ import logging
 import pytest
 
 from dangjian.core.logs import JsonFormatter
+from dangjian.core.tasks import record_heartbeat
 from dangjian.testing.processes import clean_env, dangjian_shell
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +13,12 @@ pytestmark = pytest.mark.django_db
 def test_healthz_and_readyz_answer_when_all_is_well(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     response = client.get("/readyz")
-    assert response.status_code == 200 and response.json()["checks"] == {"database": "ok", "cache": "ok"}
+    assert response.status_code == 503, "no worker has run yet"
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "worker": "error"}
+    record_heartbeat.call()  # what the worker runs every 15 seconds
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "worker": "ok"}
     assert response["Cache-Control"] == "no-store"
 
 

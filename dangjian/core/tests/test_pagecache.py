@@ -7,7 +7,8 @@ from email.utils import formatdate
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -34,7 +35,14 @@ def wsgi_get(path: str, *, method: str = "GET", query: str = "", **headers) -> t
     def start_response(status, response_headers, exc_info=None):
         captured["status"], captured["headers"] = status, dict(response_headers)
 
-    body = b"".join(application(environ, start_response))
+    # As Django's test client does: keep the test's transaction open across the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(application(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return captured["status"], captured["headers"], body
 
 

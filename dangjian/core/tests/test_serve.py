@@ -52,6 +52,11 @@ def test_serve_answers_pages_static_files_and_media(tmp_path):
         assert status == 200 and content_type == "image/jpeg" and body[:2] == b"\xff\xd8"
         assert fetch(base + "/static/no-such-file.css")[0] == 404
         assert "您访问的页面不存在" in fetch(base + "/no-such-page/")[1].decode()
+        # The worker started by serve takes tasks: its heartbeat makes the site ready.
+        deadline = time.monotonic() + 30
+        while fetch(base + "/readyz")[0] != 200:
+            assert time.monotonic() < deadline, fetch(base + "/readyz")
+            time.sleep(0.5)
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0]

@@ -1,13 +1,20 @@
 """`dangjian serve`: the production-grade server (granian), static and media included.
 
 Granian's own Rust file server answers /static/ and /media/, so the embedded default needs
-no nginx; Django only sees page requests.
+no nginx; Django only sees page requests. In the embedded default it also runs the task
+worker with the scheduler (`dangjian worker --with-scheduler`), so scheduled publishing and
+other background work need no second command; with Redis they run as their own services.
+If either process dies, both are stopped and serve exits with an error, for the process
+manager to restart.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
 
 from django.conf import settings
 from django.core.management import call_command
@@ -52,4 +59,31 @@ class Command(BaseCommand):
             % {"host": host, "port": port, "workers": workers}
         )
         sys.stdout.flush()
-        os.execv(sys.executable, argv)
+        children = [subprocess.Popen(argv)]
+        if settings.SERVE_RUNS_WORKER:
+            children.append(subprocess.Popen([sys.executable, "-m", "dangjian", "worker", "--with-scheduler"]))
+        raise SystemExit(_supervise(children))
+
+
+def _supervise(children: list[subprocess.Popen]) -> int:
+    """Wait until a child exits or we are told to stop; then stop them all."""
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping and all(child.poll() is None for child in children):
+        time.sleep(0.5)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return 0 if stopping else 1

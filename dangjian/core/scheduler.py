@@ -1,0 +1,45 @@
+"""Enqueue the periodic tasks at their intervals. The scheduler never runs a task itself, so
+a slow task cannot delay the others; the worker runs them. Later features (view-count
+flush, hot lists, log retention) add their tasks to PERIODIC."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from .tasks import publish_scheduled_pages, record_heartbeat
+
+logger = logging.getLogger(__name__)
+
+# (task, seconds between runs)
+PERIODIC = [
+    (record_heartbeat, 15),
+    (publish_scheduled_pages, 10),
+]
+
+
+class Scheduler:
+    def __init__(self, periodic=PERIODIC):
+        self.periodic = periodic
+        self.next_run = {task: 0.0 for task, _interval in periodic}
+
+    def tick(self, now: float) -> list:
+        """Enqueue every task that is due at `now`; return them."""
+        due = []
+        for task, interval in self.periodic:
+            if now >= self.next_run[task]:
+                try:
+                    task.enqueue()
+                except Exception:  # the queue is down: try again next tick, keep the others going
+                    logger.exception("could not enqueue %s", task.name)
+                    continue
+                self.next_run[task] = now + interval
+                due.append(task)
+        return due
+
+    def run(self, stop: threading.Event, resolution: float = 1.0) -> None:
+        logger.info("scheduler started")
+        while not stop.is_set():
+            self.tick(time.monotonic())
+            stop.wait(resolution)

@@ -1,0 +1,67 @@
+"""Background work: the scheduler enqueues, a real worker runs, scheduled pages go live."""
+
+import os
+
+import pytest
+
+from dangjian.core.scheduler import Scheduler
+from dangjian.testing.processes import clean_env, dangjian, dangjian_shell, scratch_database
+
+
+def test_scheduler_enqueues_each_task_at_its_interval():
+    class Recorder:
+        def __init__(self, name):
+            self.name, self.calls = name, 0
+
+        def enqueue(self):
+            self.calls += 1
+
+    fast, slow = Recorder("fast"), Recorder("slow")
+    scheduler = Scheduler([(fast, 10), (slow, 60)])
+    assert scheduler.tick(0) == [fast, slow]
+    assert scheduler.tick(5) == []
+    assert scheduler.tick(10) == [fast]
+    assert scheduler.tick(61) == [fast, slow]
+    assert (fast.calls, slow.calls) == (3, 2)
+
+
+SCHEDULE = (
+    "import datetime as dt; from django.utils import timezone;"
+    "from dangjian.portal.models import ArticlePage;"
+    "a = ArticlePage.objects.live().first(); a.title = '定时发布的新标题';"
+    "r = a.save_revision(approved_go_live_at=timezone.now() - dt.timedelta(seconds=1));"
+    "print(a.pk)"
+)
+
+
+def backends():
+    yield "database"
+    if os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL"):
+        yield "redis"
+
+
+@pytest.mark.parametrize("backend", list(backends()))
+def test_worker_runs_queued_tasks_and_publishes_scheduled_revisions(tmp_path, backend):
+    def scenario(env):
+        assert dangjian("demo", "--articles", "2", env=env).returncode == 0
+        page_id = dangjian_shell(SCHEDULE, env=env).split()[-1]
+        enqueue = (
+            "from dangjian.core.tasks import publish_scheduled_pages, record_heartbeat;"
+            "publish_scheduled_pages.enqueue(); record_heartbeat.enqueue()"
+        )
+        dangjian_shell(enqueue, env=env)
+        title = f"from dangjian.portal.models import ArticlePage; print(ArticlePage.objects.get(pk={page_id}).title)"
+        assert dangjian_shell(title, env=env).strip() != "定时发布的新标题"
+        worked = dangjian("worker", "--batch", env=env)
+        assert worked.returncode == 0, worked.stderr
+        assert dangjian_shell(title, env=env).strip() == "定时发布的新标题"
+        beat = "from django.core.cache import cache; print(cache.get('dangjian:worker-heartbeat') is not None)"
+        assert dangjian_shell(beat, env=env).strip() == "True"
+
+    if backend == "database":
+        scenario(clean_env(tmp_path))
+    else:
+        with scratch_database(os.environ["DATABASE_URL"]) as url:
+            scenario(clean_env(tmp_path, DATABASE_URL=url, REDIS_URL=os.environ["REDIS_URL"],
+                               DANGJIAN_CACHE_PREFIX=f"bg{os.getpid()}"))
+
