@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from email.utils import formatdate, parsedate_to_datetime
 
-from .pagecache import PageCache
+from .pagecache import PageCache, cacheable_query
 
 MEMO_LIMIT = 5000  # pages a worker keeps in memory (~30 KB each)
 
@@ -82,7 +82,7 @@ class FastPath:
         method = environ.get("REQUEST_METHOD")
         if (
             (method == "GET" or method == "HEAD")
-            and not environ.get("QUERY_STRING")
+            and cacheable_query(environ.get("QUERY_STRING", ""))
             and self.session_marker not in environ.get("HTTP_COOKIE", "")
         ):
             entry = self._entry(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""), environ.get("PATH_INFO", ""))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .pagecache import PageCache
+from .pagecache import IGNORED_QUERY_KEYS, PageCache, cacheable_query
 
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/xml", "text/xml", "text/plain")
 
@@ -14,7 +14,8 @@ def page_cache() -> PageCache:
 class PageCacheMiddleware:
     """Store what an anonymous reader got, when it is the same for every anonymous reader.
 
-    Never stored: responses to logged-in users or requests with a session, query strings,
+    Never stored: responses to logged-in users or requests with a session, query strings
+    other than tracking parameters (pagecache.IGNORED_QUERY_KEYS),
     previews, anything but 200, responses that set a cookie or used a CSRF token (forms),
     private/no-store responses, admin/documents/media/static URLs.
     """
@@ -36,7 +37,7 @@ class PageCacheMiddleware:
         return (
             settings.PAGE_CACHE_ENABLED
             and request.method == "GET"
-            and not request.META.get("QUERY_STRING")
+            and cacheable_query(request.META.get("QUERY_STRING", ""))
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and not request.path.startswith(settings.PAGE_CACHE_EXCLUDED_PREFIXES)
         )

@@ -29,6 +29,18 @@ CONTENT_TYPES = {
     ".xml": "application/xml; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
+# Parameters chat apps and trackers append to shared links (WeChat adds from= and
+# isappinstalled=). No page reads them, so a URL with only these is the same page; any
+# other parameter (e.g. page=2) means the request goes to Django and is not stored.
+IGNORED_QUERY_KEYS = ("from", "isappinstalled", "scene", "spm", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+_IGNORED_QUERY = re.compile(r"^(?:(?:%s)=[A-Za-z0-9_.%%-]*(?:&|$))+$" % "|".join(IGNORED_QUERY_KEYS))
+
+
+def cacheable_query(query_string: str) -> bool:
+    """True when the query string is empty or holds only ignored tracking parameters."""
+    return not query_string or _IGNORED_QUERY.match(query_string) is not None
+
+
 # What a URL ending in "/" is stored as, by the response's content type.
 INDEX_NAMES = {"text/html": "index.html", "application/rss+xml": "index.rss", "application/xml": "index.xml"}
 

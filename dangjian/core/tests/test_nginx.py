@@ -104,4 +104,5 @@ def test_sessions_and_query_strings_bypass_nginx_cache(nginx_site):
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.headers.get("X-Page-Cache") is None
     assert get(base + "/jcdj/?page=1")[1].get("x-page-cache") is None
+    assert get(base + "/?from=singlemessage&isappinstalled=0")[1].get("x-page-cache") == "HIT-nginx"
     assert fetch(base + "/no-such-page/")[0] == 404

@@ -206,3 +206,15 @@ def test_publishing_in_the_admin_purges(client, article, django_user_model, djan
         article.title = "后台改过的标题"
         article.save_revision(user=None).publish()
     assert "后台改过的标题" in wsgi_get(article.url)[2].decode()
+
+
+@pytest.mark.parametrize(
+    "query, cacheable",
+    [("", True), ("from=singlemessage&isappinstalled=0", True), ("from=timeline", True),
+     ("utm_source=wechat&utm_medium=share", True), ("page=2", False), ("from=x&page=2", False),
+     ("from=a/b", False), ("isappinstalled=0&", True), ("x", False), ("from", False)],
+)
+def test_shared_links_with_tracking_parameters_still_hit(article, query, cacheable):
+    wsgi_get(article.url)
+    headers = wsgi_get(article.url, query=query)[1]
+    assert (headers.get("X-Page-Cache") == "HIT") is cacheable

@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy
 
+from dangjian.core.pagecache import IGNORED_QUERY_KEYS
+
 
 class Command(BaseCommand):
     help = gettext_lazy("Print an nginx configuration for this installation.")
@@ -24,4 +26,5 @@ class Command(BaseCommand):
             "pid_file": f"{prefix}/nginx.pid", "error_log": f"{prefix}/nginx-error.log", "access_log": f"{prefix}/nginx-access.log",
             "static_root": settings.STATIC_ROOT, "media_root": settings.MEDIA_ROOT,
             "page_cache_dir": settings.PAGE_CACHE_DIR, "session_cookie": settings.SESSION_COOKIE_NAME,
+            "ignored_query_keys": "|".join(IGNORED_QUERY_KEYS),
         }))
