@@ -6,7 +6,7 @@ from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Rss201rev2Feed
 from wagtail.models import Site
 
-from .models import ArticlePage, ChannelPage, PortalSettings
+from .models import ArticlePage, ChannelPage, PortalSettings, without_control_characters
 
 FEED_SIZE = 30
 
@@ -23,13 +23,13 @@ class ArticleFeed(Feed):
         return channel
 
     def title(self, channel):
-        return f"{channel.title} - {self.portal.site_name}" if channel else self.portal.site_name
+        return without_control_characters(f"{channel.title} - {self.portal.site_name}" if channel else self.portal.site_name)
 
     def link(self, channel):
         return (channel or self.site.root_page).get_full_url(self.request)
 
     def description(self, channel):
-        return (channel.description if channel else "") or self.portal.description
+        return without_control_characters((channel.description if channel else "") or self.portal.description)
 
     def items(self, channel):
         articles = ArticlePage.objects.live().public()
@@ -37,10 +37,10 @@ class ArticleFeed(Feed):
         return articles.listing()[:FEED_SIZE]
 
     def item_title(self, item):
-        return item.title
+        return without_control_characters(item.title)
 
     def item_description(self, item):
-        return item.summary
+        return without_control_characters(item.summary)
 
     def item_link(self, item):
         return item.get_full_url(self.request)
@@ -49,5 +49,5 @@ class ArticleFeed(Feed):
         return item.first_published_at
 
     def item_author_name(self, item):
-        return item.byline_author or None
+        return without_control_characters(item.byline_author) or None
 

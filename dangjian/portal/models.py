@@ -7,6 +7,8 @@ slug or moves it to another channel, and it is short and ASCII.
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -47,6 +49,15 @@ class ImageWithCaptionBlock(blocks.StructBlock):
 class ArticleBodyBlock(blocks.StreamBlock):
     text = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, label=_("Text"))
     image = ImageWithCaptionBlock()
+
+
+# Text pasted from word processors can carry control characters: invisible on the page,
+# but XML 1.0 (feeds) refuses them outright.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_control_characters(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text or "")
 
 
 def with_covers(articles):
@@ -200,6 +211,9 @@ class ArticlePage(Page):
         verbose_name_plural = _("Articles")
 
     def clean(self) -> None:
+        for name in ("title", "subtitle", "summary", "byline_organization", "byline_author", "source_name",
+                     "original_author", "original_title", "responsible_editor"):
+            setattr(self, name, without_control_characters(getattr(self, name)))
         super().clean()
         if self.source_type == self.SourceType.REPOST and not self.source_name:
             raise ValidationError({"source_name": _("A repost must name its source.")})

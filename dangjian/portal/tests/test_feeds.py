@@ -35,3 +35,17 @@ def test_sitemap_lists_every_published_article_and_no_draft(client, portal_site)
     assert f"/a/{draft.pk}/" not in body
     assert f"/a/{unpublished.pk}/" not in body
     assert "<loc>http://localhost/jcdj/</loc>" in body
+
+
+def test_feeds_survive_control_characters_and_emoji_in_titles(client, portal_site):
+    make_article(portal_site.channels[0], title="从Word粘贴的标题\x0b带控制字符\x01和表情😀", summary="摘要\x08")
+    for url in ("/feed/", "/jcdj/feed/"):
+        parsed = feedparser.parse(client.get(url).content)
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        assert parsed.entries[0].title == "从Word粘贴的标题带控制字符和表情😀"
+
+
+def test_editors_cannot_store_control_characters(portal_site):
+    article = make_article(portal_site.channels[0], title="标题\x0b里有\x1f控制字符")
+    article.full_clean()
+    assert article.title == "标题里有控制字符"
