@@ -1,11 +1,24 @@
+import logging
 import threading
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy
+from django_tasks_db.management.commands import db_worker
 
 from dangjian.core.scheduler import Scheduler
+
+
+class DatabaseWorker(db_worker.Command):
+    """db_worker logs every task it runs at -v1; ours keeps that for -v2 and shows only
+    warnings and failures by default, so the terminal of `dangjian serve` stays readable."""
+
+    def configure_logging(self, verbosity: int) -> None:
+        super().configure_logging(verbosity + 1 if verbosity >= 2 else verbosity)
+        if verbosity == 1:
+            logging.getLogger("django_tasks").setLevel(logging.WARNING)
+            db_worker.logger.setLevel(logging.WARNING)
 
 
 class Command(BaseCommand):
@@ -15,11 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("--with-scheduler", action="store_true", help=gettext_lazy("Also run the scheduler in this process"))
         parser.add_argument("--batch", action="store_true", help=gettext_lazy("Run what is queued, then exit"))
 
-    def handle(self, *args, with_scheduler: bool, batch: bool, **options):
+    def handle(self, *args, with_scheduler: bool, batch: bool, verbosity: int, **options):
         if with_scheduler:
             threading.Thread(target=Scheduler().run, args=(threading.Event(),), daemon=True, name="scheduler").start()
-        backend = settings.TASKS["default"]["BACKEND"]
-        if backend == "django_tasks_rq.RQBackend":
-            call_command("rqworker", "default", burst=batch)
+        if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+            call_command("rqworker", "default", burst=batch, verbosity=verbosity)
         else:
-            call_command("db_worker", queue_name="default", batch=batch, no_startup_delay=True)
+            call_command(DatabaseWorker(), queue_name="default", batch=batch, no_startup_delay=True, verbosity=verbosity)
