@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .pagecache import IGNORED_QUERY_KEYS, PageCache, cacheable_query
+from .pagecache import PageCache, cacheable_query
 
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/xml", "text/xml", "text/plain")
 

@@ -5,7 +5,12 @@ import os
 import pytest
 
 from dangjian.core.scheduler import Scheduler
-from dangjian.testing.processes import clean_env, dangjian, dangjian_shell, scratch_database
+from dangjian.testing.processes import (
+    clean_env,
+    dangjian,
+    dangjian_shell,
+    scratch_database,
+)
 
 
 def test_scheduler_enqueues_each_task_at_its_interval():

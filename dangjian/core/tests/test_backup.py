@@ -5,7 +5,12 @@ import shutil
 
 import pytest
 
-from dangjian.testing.processes import clean_env, dangjian, dangjian_shell, scratch_database
+from dangjian.testing.processes import (
+    clean_env,
+    dangjian,
+    dangjian_shell,
+    scratch_database,
+)
 
 STATE = (
     "from wagtail.models import Page; from wagtail.images.models import Image;"

@@ -13,9 +13,13 @@ import time
 import urllib.request
 
 from dangjian.core.pagecache import PageCache
-from dangjian.testing.processes import clean_env, dangjian, dangjian_shell
-
-from .test_serve import fetch, free_port
+from dangjian.testing.processes import (
+    clean_env,
+    dangjian,
+    dangjian_shell,
+    fetch,
+    free_port,
+)
 
 
 def test_killing_the_server_while_it_fills_the_cache_leaves_only_whole_pages(tmp_path):
@@ -40,7 +44,7 @@ def test_killing_the_server_while_it_fills_the_cache_leaves_only_whole_pages(tmp
         cache.purge_all()
         stop = threading.Event()
 
-        def hammer():
+        def hammer(stop=stop):
             while not stop.is_set():
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{port}{rng.choice(urls)}", timeout=5).read()

@@ -13,9 +13,13 @@ import urllib.request
 
 import pytest
 
-from dangjian.testing.processes import clean_env, dangjian, dangjian_shell
-
-from .test_serve import fetch, free_port
+from dangjian.testing.processes import (
+    clean_env,
+    dangjian,
+    dangjian_shell,
+    fetch,
+    free_port,
+)
 
 
 @pytest.fixture

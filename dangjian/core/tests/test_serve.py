@@ -1,28 +1,11 @@
 """`dangjian serve` runs the site, its static files and uploaded media with no other server."""
 
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
-from dangjian.testing.processes import clean_env, dangjian
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fetch(url: str) -> tuple[int, bytes, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read(), response.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), error.headers.get("Content-Type", "")
+from dangjian.testing.processes import clean_env, dangjian, fetch, free_port
 
 
 def test_serve_answers_pages_static_files_and_media(tmp_path):

@@ -4,7 +4,12 @@ import re
 import pytest
 
 from dangjian.demo.content import make_articles
-from dangjian.testing.processes import clean_env, dangjian, dangjian_shell, scratch_database
+from dangjian.testing.processes import (
+    clean_env,
+    dangjian,
+    dangjian_shell,
+    scratch_database,
+)
 
 COUNT_CODE = (
     "from wagtail.models import Page, Revision; from wagtail.images.models import Image;"

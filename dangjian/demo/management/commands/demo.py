@@ -6,7 +6,12 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dangjian.demo.services import demo_admin_ensure, demo_content_load, demo_is_loaded, demo_reset
+from dangjian.demo.services import (
+    demo_admin_ensure,
+    demo_content_load,
+    demo_is_loaded,
+    demo_reset,
+)
 
 
 class Command(BaseCommand):
