@@ -44,3 +44,44 @@ def test_serve_answers_pages_static_files_and_media(tmp_path):
         server.terminate()
         output = server.communicate(timeout=20)[0]
     assert "2 个工作进程" in output
+
+
+def test_serve_brings_an_old_embedded_database_up_to_date(tmp_path):
+    port = free_port()
+    env = clean_env(tmp_path, DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}")
+    assert dangjian("migrate", "-v0", env=env).returncode == 0
+    # As if this installation predated the newest migration.
+    assert dangjian("migrate", "portal", "0001", "-v0", env=env).returncode == 0
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                if fetch(f"http://127.0.0.1:{port}/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None, "serve died"
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "数据库已更新" in output
+
+
+def test_serve_refuses_a_postgresql_database_with_pending_migrations(tmp_path):
+    import os
+
+    import pytest
+
+    from dangjian.testing.processes import scratch_database
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("needs PostgreSQL (runs in the PostgreSQL pass of .ci/run)")
+    with scratch_database(os.environ["DATABASE_URL"]) as url:
+        result = dangjian("serve", "--port", str(free_port()), env=clean_env(tmp_path, DATABASE_URL=url))
+    assert result.returncode != 0 and "请先运行 `dangjian migrate`" in result.stderr

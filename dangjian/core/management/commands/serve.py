@@ -19,6 +19,8 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +41,7 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, workers: int, **options):
         if workers < 1:
             raise CommandError(_("--workers must be at least 1"))
+        self._migrate_or_refuse()
         call_command("collectstatic", interactive=False, verbosity=0)
         settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
         argv = [
@@ -63,6 +66,21 @@ class Command(BaseCommand):
         if settings.SERVE_RUNS_WORKER:
             children.append(subprocess.Popen([sys.executable, "-m", "dangjian", "worker", "--with-scheduler"]))
         raise SystemExit(_supervise(children))
+
+
+    def _migrate_or_refuse(self) -> None:
+        """Pending migrations would break pages and crash the worker. The embedded default is
+        one command, so it applies them; production migrates as a deliberate step."""
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if not pending:
+            return
+        if connection.vendor != "sqlite":
+            raise CommandError(
+                _("The database needs %(count)s migrations. Run `dangjian migrate` first.") % {"count": len(pending)}
+            )
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(_("Database updated (%(count)s migrations applied).") % {"count": len(pending)})
 
 
 def _supervise(children: list[subprocess.Popen]) -> int:
