@@ -45,7 +45,7 @@ def test_editor_writes_and_publishes_an_article_with_a_photo(editor_client, clie
     assert editor_client.get(form_url).status_code == 200
     data = nested_form_data({
         "title": "编辑部新写的文章：社区党支部开展志愿服务",
-        "slug": "new-article",
+        "slug": "",  # editors write Chinese titles and leave the slug alone
         "summary": "社区党支部组织党员开展志愿服务。",
         "cover_image": str(photo.pk),
         "body": streamfield([
@@ -62,7 +62,8 @@ def test_editor_writes_and_publishes_an_article_with_a_photo(editor_client, clie
     })
     response = editor_client.post(form_url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    article = ArticlePage.objects.get(slug="new-article")
+    article = ArticlePage.objects.get(title="编辑部新写的文章：社区党支部开展志愿服务")
+    assert article.slug.startswith("bian-ji-bu-xin-xie-de-wen-zhang") and article.slug.isascii()
     assert article.live and article.first_published_at is not None
 
     page = client.get(article.url).content.decode()
@@ -125,3 +126,12 @@ def test_operator_changes_site_settings_without_code(editor_client, client, port
                      "滇公网安备53010202000001号", "申请城市频道", "欢迎各市党组织申请开设城市频道"]:
             assert text in html, text
     assert "异议请联系 banquan@example.com，5 日内答复" in client.get(article.url).content.decode()
+
+
+@pytest.mark.parametrize("title, slug", [("社区党建", "she-qu-dang-jian"), ("。。！", "articlepage"), ("5G 基站", "5g-ji-zhan")])
+def test_slugs_are_romanized_titles_and_unique(portal_site, title, slug):
+    from .fixtures import make_article
+
+    first = make_article(portal_site.channels[0], title=title, slug="")
+    second = make_article(portal_site.channels[0], title=title, slug="")
+    assert (first.slug, second.slug) == (slug, f"{slug}-2")

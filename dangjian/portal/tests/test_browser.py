@@ -94,3 +94,54 @@ def open_missing_page(chromium, url):
 
 def test_chinese_404_in_the_browser(browser, live_server, demo_site):
     browser.run(open_missing_page, live_server.url + "/a/999999/")
+
+
+def write_and_publish_in_the_admin(chromium, base_url, channel_id, artifacts):
+    page = chromium.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page.goto(base_url + "/admin/login/")
+    assert "登录" in page.content()
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "a-long-Passw0rd")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{base_url}/admin/pages/add/portal/articlepage/{channel_id}/")
+    page.fill("#id_title", "浏览器里写的新文章：社区党员志愿服务队成立")
+    page.fill("#id_summary", "社区党员志愿服务队正式成立。")
+    page.get_by_role("button", name="选择一个图片").click()  # the cover photo
+    page.locator(".modal [data-chooser-modal-choice]").first.click()
+    page.locator("#body-root .c-sf-add-button").first.click()
+    page.get_by_role("option", name="正文段落").click()
+    editor = page.locator("#body-root [contenteditable=true]").first
+    editor.click()
+    page.wait_for_function("document.activeElement && document.activeElement.isContentEditable")
+    # insert_text is how an input method commits Chinese text (no key events per character).
+    page.keyboard.insert_text("周末，社区党员志愿服务队在小区广场正式成立。")
+    page.wait_for_function(
+        "document.querySelector('#body-root input[name=\"body-0-value\"]').value.includes('志愿服务队')"
+    )
+    page.fill("#id_byline_organization", "某社区党委")
+    page.fill("#id_byline_author", "王记者")
+    page.locator("footer [data-w-dropdown-target=toggle]").last.click()
+    page.locator("button[name=action-publish]").click()
+    page.wait_for_load_state("networkidle")
+    assert "/admin/pages/add/" not in page.url, page.locator(".messages").inner_text()
+    page.screenshot(path=artifacts / "admin-after-publish.png")
+
+    page.goto(base_url + "/")
+    page.get_by_role("link", name="浏览器里写的新文章：社区党员志愿服务队成立").first.click()
+    page.wait_for_load_state()
+    assert "/a/" in page.url
+    assert "周末，社区党员志愿服务队在小区广场正式成立。" in page.locator(".article-body").inner_text(), page.locator(".article-body").inner_html()
+    assert "某社区党委" in page.locator(".byline").inner_text()
+    assert page.locator('meta[property="og:image"]').get_attribute("content").endswith(".jpg")
+    page.close()
+
+
+def test_editor_writes_and_publishes_an_article_with_a_photo_in_the_admin(
+    browser, live_server, demo_site, artifacts, django_user_model
+):
+    from dangjian.portal.models import ChannelPage
+
+    django_user_model.objects.create_superuser(username="editor", password="a-long-Passw0rd")
+    channel = ChannelPage.objects.get(slug="jcdj")
+    browser.run(write_and_publish_in_the_admin, live_server.url, channel.pk, artifacts)
