@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from anyascii import anyascii
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from anyascii import anyascii
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponsePermanentRedirect
