@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Rss201rev2Feed
 from wagtail.models import Site
@@ -11,29 +13,42 @@ from .models import ArticlePage, ChannelPage, PortalSettings, without_control_ch
 FEED_SIZE = 30
 
 
+@dataclass(frozen=True)
+class FeedSource:
+    """What one request's feed is about. The Feed instance itself is shared by every thread
+    of a worker (it lives in the URLconf), so per-request state travels in this object."""
+
+    site: Site
+    portal: PortalSettings
+    channel: ChannelPage | None
+
+
 class ArticleFeed(Feed):
     """The newest articles of the site, or of one channel when given one."""
 
     feed_type = Rss201rev2Feed
 
-    def get_object(self, request, channel: ChannelPage | None = None):
-        self.request = request
-        self.site = Site.find_for_request(request)
-        self.portal = PortalSettings.for_site(self.site)
-        return channel
+    def get_object(self, request, channel: ChannelPage | None = None) -> FeedSource:
+        site = Site.find_for_request(request)
+        return FeedSource(site=site, portal=PortalSettings.for_site(site), channel=channel)
 
-    def title(self, channel):
-        return without_control_characters(f"{channel.title} - {self.portal.site_name}" if channel else self.portal.site_name)
+    def title(self, source: FeedSource):
+        name = source.portal.site_name
+        return without_control_characters(f"{source.channel.title} - {name}" if source.channel else name)
 
-    def link(self, channel):
-        return (channel or self.site.root_page).get_full_url(self.request)
+    def link(self, source: FeedSource):
+        return (source.channel or source.site.root_page).get_full_url()
 
-    def description(self, channel):
-        return without_control_characters((channel.description if channel else "") or self.portal.description)
+    def description(self, source: FeedSource):
+        text = (source.channel.description if source.channel else "") or source.portal.description
+        return without_control_characters(text)
 
-    def items(self, channel):
+    def items(self, source: FeedSource):
         articles = ArticlePage.objects.live().public()
-        articles = articles.child_of(channel) if channel else articles.descendant_of(self.site.root_page)
+        if source.channel:
+            articles = articles.child_of(source.channel)
+        else:
+            articles = articles.descendant_of(source.site.root_page)
         return articles.listing()[:FEED_SIZE]
 
     def item_title(self, item):
@@ -43,7 +58,7 @@ class ArticleFeed(Feed):
         return without_control_characters(item.summary)
 
     def item_link(self, item):
-        return item.get_full_url(self.request)
+        return item.get_full_url()
 
     def item_pubdate(self, item):
         return item.first_published_at
