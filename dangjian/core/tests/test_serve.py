@@ -85,3 +85,34 @@ def test_serve_refuses_a_postgresql_database_with_pending_migrations(tmp_path):
     with scratch_database(os.environ["DATABASE_URL"]) as url:
         result = dangjian("serve", "--port", str(free_port()), env=clean_env(tmp_path, DATABASE_URL=url))
     assert result.returncode != 0 and "请先运行 `dangjian migrate`" in result.stderr
+
+
+def test_production_logs_are_one_json_object_per_line(tmp_path):
+    import json
+
+    port = free_port()
+    env = clean_env(tmp_path, DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}", DANGJIAN_LOG_FORMAT="json",
+                    DANGJIAN_SERVE_WORKER="0")
+    assert dangjian("demo", "--articles", "1", env=env).returncode == 0
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if fetch(f"http://127.0.0.1:{port}/no-such-page/")[0] == 404:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) >= 3, output
+    entries = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    assert any("工作进程" in entry["message"] for entry in entries)
+    assert any(entry["logger"].startswith("_granian") for entry in entries)

@@ -10,6 +10,8 @@ manager to restart.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import signal
 import subprocess
@@ -25,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.settings import env as settings_env
+
+logger = logging.getLogger("dangjian.serve")
 
 
 class Command(BaseCommand):
@@ -50,23 +54,53 @@ class Command(BaseCommand):
             "--host", host,
             "--port", str(port),
             "--workers", str(workers),
+            # Each thread may hold a database connection (CONN_MAX_AGE): granian's default of
+            # up to 512 per worker could exhaust PostgreSQL's max_connections.
+            "--blocking-threads", str(int(settings_env("DANGJIAN_THREADS", "8"))),
             "--respawn-failed-workers",
             "--static-path-route", settings.STATIC_URL.rstrip("/"),
             "--static-path-mount", str(settings.STATIC_ROOT),
             "--static-path-route", settings.MEDIA_URL.rstrip("/"),
             "--static-path-mount", str(settings.MEDIA_ROOT),
+            *self._granian_log_options(),
             "dangjian.wsgi:application",
         ]
-        self.stdout.write(
-            _("Site: http://%(host)s:%(port)s/  (%(workers)s worker processes; press Ctrl+C to stop)")
-            % {"host": host, "port": port, "workers": workers}
-        )
+        banner = _("Site: http://%(host)s:%(port)s/  (%(workers)s worker processes; press Ctrl+C to stop)") % {
+            "host": host, "port": port, "workers": workers,
+        }
+        if settings.LOG_FORMAT == "json":
+            logger.info(banner)  # every line on stdout stays one JSON object
+        else:
+            self.stdout.write(banner)
         sys.stdout.flush()
         children = [subprocess.Popen(argv)]
         if settings.SERVE_RUNS_WORKER:
             children.append(subprocess.Popen([sys.executable, "-m", "dangjian", "worker", "--with-scheduler"]))
         raise SystemExit(_supervise(children))
 
+
+    @staticmethod
+    def _granian_log_options() -> list[str]:
+        """Granian's own log lines in the project's format (JSON in production)."""
+        if settings.LOG_FORMAT != "json":
+            return []
+        path = settings.DATA_DIR / "granian-logging.json"
+        path.write_text(json.dumps({
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"json": {"()": "dangjian.core.logs.JsonFormatter"}},
+            # The handler and logger names granian's own configuration uses (granian/log.py).
+            "handlers": {
+                name: {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+                for name in ("console", "access")
+            },
+            "loggers": {
+                "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+                "granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+            },
+            "root": {"handlers": ["console"], "level": settings.LOGGING["root"]["level"]},
+        }))
+        return ["--log-config", str(path)]
 
     def _migrate_or_refuse(self) -> None:
         """Pending migrations would break pages and crash the worker. The embedded default is
