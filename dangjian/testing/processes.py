@@ -68,3 +68,19 @@ def fetch(url: str) -> tuple[int, bytes, str]:
             return response.status, response.read(), response.headers.get("Content-Type", "")
     except urllib.error.HTTPError as error:
         return error.code, error.read(), error.headers.get("Content-Type", "")
+
+
+def wait_for_status(url: str, status: int, *, timeout: float, process: subprocess.Popen | None = None) -> None:
+    """Poll `url` until it answers `status`; fail on timeout or if `process` dies first."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if fetch(url)[0] == status:
+                return
+        except OSError:
+            pass
+        assert process is None or process.poll() is None, "the server died"
+        assert time.monotonic() < deadline, f"{url} did not answer {status} within {timeout} s"
+        time.sleep(0.3)

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from dangjian.testing.processes import clean_env, dangjian, fetch, free_port
+from dangjian.testing.processes import clean_env, dangjian, fetch, free_port, wait_for_status
 
 
 def test_serve_answers_pages_static_files_and_media(tmp_path):
@@ -57,16 +57,7 @@ def test_serve_brings_an_old_embedded_database_up_to_date(tmp_path):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                if fetch(f"http://127.0.0.1:{port}/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, "serve died"
-            assert time.monotonic() < deadline
-            time.sleep(0.5)
+        wait_for_status(f"http://127.0.0.1:{port}/readyz", 200, timeout=40, process=server)
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0]
@@ -99,15 +90,7 @@ def test_production_logs_are_one_json_object_per_line(tmp_path):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if fetch(f"http://127.0.0.1:{port}/no-such-page/")[0] == 404:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.3)
+        wait_for_status(f"http://127.0.0.1:{port}/no-such-page/", 404, timeout=30, process=server)
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0]
