@@ -2,14 +2,14 @@
 (static, media and page cache directories), so nginx and the app never disagree on paths."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy
 
+from dangjian.core.management.base import TranslatedCommand
 from dangjian.core.pagecache import IGNORED_QUERY_KEYS
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("Print an nginx configuration for this installation.")
 
     def add_arguments(self, parser):

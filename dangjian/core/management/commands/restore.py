@@ -1,13 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core.backup import BackupError, backup_restore
+from dangjian.core.management.base import TranslatedCommand
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("Replace the database and uploaded media with a backup archive. Stop the site first.")
 
     def add_arguments(self, parser):

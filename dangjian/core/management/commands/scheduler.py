@@ -1,12 +1,12 @@
 import threading
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy
 
+from dangjian.core.management.base import TranslatedCommand
 from dangjian.core.scheduler import Scheduler
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("Enqueue the periodic background tasks (scheduled publishing and others) at their intervals.")
 
     def handle(self, *args, **options):

@@ -20,18 +20,19 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dangjian.core.management.base import TranslatedCommand
 from dangjian.settings import env as settings_env
 
 logger = logging.getLogger("dangjian.serve")
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("Start the web server (granian, several processes); it also serves static files and uploaded media.")
 
     def add_arguments(self, parser):

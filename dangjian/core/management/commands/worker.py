@@ -3,10 +3,10 @@ import threading
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy
 from django_tasks_db.management.commands import db_worker
 
+from dangjian.core.management.base import TranslatedCommand
 from dangjian.core.scheduler import Scheduler
 
 
@@ -21,7 +21,7 @@ class DatabaseWorker(db_worker.Command):
             db_worker.logger.setLevel(logging.WARNING)
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("Run background tasks: from the database queue (embedded) or from Redis (production).")
 
     def add_arguments(self, parser):

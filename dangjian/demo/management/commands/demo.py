@@ -2,10 +2,10 @@ import logging
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dangjian.core.management.base import TranslatedCommand
 from dangjian.demo.services import (
     demo_admin_ensure,
     demo_content_load,
@@ -14,7 +14,7 @@ from dangjian.demo.services import (
 )
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy(
         "Create the database, load the demo content and create the admin account. "
         "Running it again changes nothing; --reset starts over."
