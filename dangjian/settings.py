@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.portal",
+    "dangjian.pageviews",
     "dangjian.demo",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
@@ -210,6 +211,15 @@ if not REDIS_URL:
     RQ_QUEUES = {}
 SERVE_RUNS_WORKER = env_bool("DANGJIAN_SERVE_WORKER", not REDIS_URL)
 
+# --- View counts (dangjian/pageviews) ------------------------------------------
+# One visitor counts once per article per this many minutes.
+PAGEVIEWS_DEDUP_SECONDS = 60 * int(env("DANGJIAN_VIEWS_DEDUP_MINUTES", "30"))
+# Beacons per client IP per minute; above it the answer is 429. Generous, because many
+# phones share one carrier address.
+PAGEVIEWS_RATE_LIMIT = int(env("DANGJIAN_VIEWS_RATE_LIMIT", "300"))
+PAGEVIEWS_FLUSH_SECONDS = int(env("DANGJIAN_VIEWS_FLUSH_SECONDS", "5"))
+HOT_LISTS_SECONDS = int(env("DANGJIAN_HOT_LISTS_SECONDS", "300"))
+
 # --- Users ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "wagtailadmin_login"
@@ -269,6 +279,10 @@ SECURE_HSTS_SECONDS = int(env("DANGJIAN_HSTS_SECONDS") or (31_536_000 if HTTPS e
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGJIAN_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DANGJIAN_HSTS_PRELOAD", False)
 SECURE_REFERRER_POLICY = "same-origin"
+# The header a trusted reverse proxy puts the client's address in (nginx: X-Real-IP).
+# Empty: REMOTE_ADDR, right when nothing sits in front of `dangjian serve`.
+CLIENT_IP_HEADER = env("DANGJIAN_CLIENT_IP_HEADER")
+CLIENT_IP_META_KEY = "HTTP_" + CLIENT_IP_HEADER.upper().replace("-", "_") if CLIENT_IP_HEADER else ""
 if env("DANGJIAN_PROXY_SSL_HEADER"):
     # e.g. "X-Forwarded-Proto": set only when a proxy you control sets that header.
     SECURE_PROXY_SSL_HEADER = (

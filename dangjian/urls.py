@@ -7,6 +7,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from dangjian.core import views as core_views
+from dangjian.pageviews import views as pageviews_views
 from dangjian.portal import views as portal_views
 from dangjian.portal.feeds import ArticleFeed
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("a/<int:page_id>/", portal_views.article, name="article"),
+    path("pv/<int:page_id>", pageviews_views.beacon, name="pageview_beacon"),
     path("feed/", ArticleFeed(), name="feed"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", portal_views.robots_txt, name="robots_txt"),

@@ -30,4 +30,12 @@ def _with_fast_path(app):
     )
 
 
-application = _with_fast_path(application)
+def _with_beacon(app):
+    from django.conf import settings
+
+    from dangjian.pageviews.beacon import BeaconApp
+
+    return BeaconApp(app, session_cookie=settings.SESSION_COOKIE_NAME)
+
+
+application = _with_beacon(_with_fast_path(application))

@@ -7,10 +7,13 @@
 | site settings or a Wagtail Site change        | every cached page          |
 | an image is saved or deleted (covers, logo)   | every cached page          |
 | `purge_pages(reason=...)` from other features | every cached page          |
+| hot lists changed order (pageviews.services)  | the pages showing them     |
 
 Why everything: one article appears on the home page, its channel's list pages, the site and
 channel feeds, the sitemap, the hot lists and as previous/next/related on other articles;
-settings appear on every page. Publishing is rare next to reading (tens a day against
+settings appear on every page. Hot lists are the exception: they change every few minutes
+on a busy site and appear only on their home or channel page, so only those are purged.
+Publishing is rare next to reading (tens a day against
 millions of views), so a full purge costs one re-render per page actually read, and it can
 never leave a stale page behind. Features (banners, takedowns, hot lists, city channels)
 call purge_pages; they never touch the cache themselves.
@@ -34,10 +37,15 @@ from .middleware import page_cache
 logger = logging.getLogger(__name__)
 
 
-def purge_pages(*, reason: str) -> None:
+def purge_pages(*, reason: str, paths: list[str] | None = None) -> None:
+    """Purge every cached page, or only those at `paths` (URL paths, all hosts)."""
+
     def purge():
-        page_cache().purge_all()
-        logger.info("page cache purged: %s", reason)
+        if paths is None:
+            page_cache().purge_all()
+        else:
+            page_cache().purge_paths(paths)
+        logger.info("page cache purged (%s): %s", "all" if paths is None else ", ".join(paths), reason)
 
     transaction.on_commit(purge)
 

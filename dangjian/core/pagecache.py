@@ -115,13 +115,32 @@ class PageCache:
             return False
         return True
 
-    def purge_all(self) -> None:
-        """Forget every cached page: new generation first, then move the tree away and delete it."""
+    def _new_generation(self) -> None:
+        # First, so a render that started before the purge is not stored after it.
         self.root.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.root.parent, prefix=".generation-")
         with os.fdopen(fd, "w") as handle:
             handle.write(uuid.uuid4().hex)
         os.replace(tmp, self.generation_file)
+
+    def purge_paths(self, paths: list[str]) -> None:
+        """Forget the pages at these URL paths, for every host."""
+        self._new_generation()
+        try:
+            hosts = [entry.name for entry in os.scandir(self.root) if entry.is_dir()]
+        except FileNotFoundError:
+            return
+        for host in hosts:
+            for path in paths:
+                for file in self.candidates(host, path):
+                    try:
+                        os.unlink(file)
+                    except (FileNotFoundError, IsADirectoryError):
+                        pass
+
+    def purge_all(self) -> None:
+        """Forget every cached page: new generation first, then move the tree away and delete it."""
+        self._new_generation()
         doomed = self.root.parent / f".purged-{uuid.uuid4().hex}"
         try:
             os.replace(self.root, doomed)

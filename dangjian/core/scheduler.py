@@ -1,12 +1,16 @@
 """Enqueue the periodic tasks at their intervals. The scheduler never runs a task itself, so
-a slow task cannot delay the others; the worker runs them. Later features (view-count
-flush, hot lists, log retention) add their tasks to PERIODIC."""
+a slow task cannot delay the others; the worker runs them. Features add their tasks to
+PERIODIC."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+
+from django.conf import settings
+
+from dangjian.pageviews.tasks import compact_hourly_views, flush_views, refresh_hot_lists
 
 from .tasks import publish_scheduled_pages, record_heartbeat
 
@@ -16,6 +20,9 @@ logger = logging.getLogger(__name__)
 PERIODIC = [
     (record_heartbeat, 15),
     (publish_scheduled_pages, 10),
+    (flush_views, settings.PAGEVIEWS_FLUSH_SECONDS),
+    (refresh_hot_lists, settings.HOT_LISTS_SECONDS),
+    (compact_hourly_views, 3600),
 ]
 
 

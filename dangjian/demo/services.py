@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import random
 import secrets
 import shutil
 from io import BytesIO
@@ -21,6 +23,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
+from dangjian.pageviews.buffer import RedisBuffer, get_buffer
+from dangjian.pageviews.services import hot_lists_refresh, views_apply
 from dangjian.portal.models import ArticlePage, ChannelPage, HomePage, PortalSettings
 
 from .content import make_articles
@@ -145,7 +149,25 @@ def demo_content_load(*, article_count: int = 48, progress: bool = True) -> int:
         page.tags.add(*data.tags)
         channels[index % len(channels)].add_child(instance=page)
         page.save_revision().publish()
+    _view_history()
+    hot_lists_refresh()
     return len(articles)
+
+
+def _view_history(*, articles: int = 60, days: int = 90) -> None:
+    """Views per day for the newest articles since they were published, so the hot lists
+    and the editors' charts have something to show: a peak after publication that fades."""
+    rng = random.Random(90)
+    now = timezone.now()
+    increments = {}
+    for page_id, published in ArticlePage.objects.order_by("-first_published_at").values_list("pk", "first_published_at")[:articles]:
+        peak = rng.randint(200, 3000)
+        for age in range(min(days, (now - published).days + 1)):
+            day_end = now - dt.timedelta(days=age)
+            views = int(peak / (1 + (now - published).days - age) ** 1.2 * rng.uniform(0.7, 1.3))
+            if views:
+                increments[(page_id, int(day_end.timestamp() // 3600))] = views
+    views_apply(batch_id="demo-history", increments=increments)
 
 
 def demo_reset() -> None:
@@ -160,3 +182,6 @@ def demo_reset() -> None:
             cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     _password_file().unlink(missing_ok=True)
+    buffer = get_buffer()
+    if isinstance(buffer, RedisBuffer):  # views buffered for pages that are about to vanish
+        buffer.clear()

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponsePermanentRedirect
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -32,6 +33,8 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+
+from dangjian.pageviews.selectors import hot_lists, stored_views
 
 RICH_TEXT_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link", "hr", "blockquote"]
 CHANNEL_PAGE_SIZE = 20
@@ -124,8 +127,7 @@ class HomePage(Page):
             (channel, list(visible.child_of(channel).listing()[: self.channel_list_count]))
             for channel in ChannelPage.objects.live().public().child_of(self).in_menu()
         ]
-        # The view-count issue replaces this with ranked hot lists; until then, the newest.
-        context["hot_articles"] = list(articles.listing()[:10])
+        context["hot_lists"] = hot_lists(self)
         return context
 
 
@@ -151,7 +153,9 @@ class ChannelPage(RomanizedSlugMixin, RoutablePageMixin, Page):
         paginator = Paginator(with_covers(self.articles()), CHANNEL_PAGE_SIZE)
         # get_page turns a page number that is out of range or not a number into a real page.
         page_obj = paginator.get_page(request.GET.get("page"))
-        return self.render(request, context_overrides={"page_obj": page_obj, "articles": page_obj.object_list})
+        return self.render(
+            request, context_overrides={"page_obj": page_obj, "articles": page_obj.object_list, "hot_lists": hot_lists(self)}
+        )
 
     @path("feed/")
     def feed(self, request):
@@ -265,9 +269,10 @@ class ArticlePage(RomanizedSlugMixin, Page):
         return super().serve(request, *args, **kwargs)
 
     # --- What the article page shows --------------------------------------
-    @property
+    @cached_property
     def view_count(self) -> int:
-        return self.initial_views
+        """Views as of the last flush; the page's beacon answers the live number."""
+        return self.initial_views + stored_views(self.pk)
 
     @property
     def is_repost(self) -> bool:

@@ -84,3 +84,54 @@ def wait_for_status(url: str, status: int, *, timeout: float, process: subproces
         assert process is None or process.poll() is None, "the server died"
         assert time.monotonic() < deadline, f"{url} did not answer {status} within {timeout} s"
         time.sleep(0.3)
+
+
+@contextmanager
+def backend_env(data_dir: Path, **extra: str):
+    """An environment on the backends this test run uses: SQLite in `data_dir`, or, when the
+    run has DATABASE_URL and REDIS_URL, a scratch PostgreSQL database and Redis under a key
+    prefix of its own (removed afterwards)."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not database_url.startswith("postgres"):
+        yield clean_env(data_dir, **extra)
+        return
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    with scratch_database(database_url) as url:
+        env = clean_env(data_dir, DATABASE_URL=url, **extra)
+        if redis_url:
+            env.update(REDIS_URL=redis_url, DANGJIAN_CACHE_PREFIX=prefix)
+        try:
+            yield env
+        finally:
+            if redis_url:
+                import redis
+
+                client = redis.Redis.from_url(redis_url)
+                keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+                if keys:
+                    client.delete(*keys)
+
+
+@contextmanager
+def served_site(env: dict[str, str], *, workers: int = 2):
+    """`dangjian serve` on a free port (no embedded worker: tests run tasks themselves);
+    yields (base URL, process). The process group is killed afterwards."""
+    import signal
+
+    port = free_port()
+    env = {**env, "DANGJIAN_SERVE_WORKER": "0", "DANGJIAN_BASE_URL": f"http://127.0.0.1:{port}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_status(base + "/healthz", 200, timeout=60, process=server)
+        yield base, server
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        server.wait()

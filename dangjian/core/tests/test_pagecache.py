@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from email.utils import formatdate
 
 import pytest
 from django.conf import settings
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,33 +15,9 @@ from wagtail.models import PageViewRestriction
 from dangjian.core.middleware import page_cache
 from dangjian.core.pagecache import PageCache
 from dangjian.portal.tests.fixtures import make_article, make_image
-from dangjian.wsgi import application
+from dangjian.testing.wsgi import wsgi_request
 
 pytestmark = pytest.mark.django_db
-
-
-def wsgi_get(path: str, *, method: str = "GET", query: str = "", **headers) -> tuple[str, dict[str, str], bytes]:
-    """A request through the same WSGI stack `dangjian serve` runs (fast path, then Django)."""
-    environ = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
-        "wsgi.errors": io.StringIO(), "SERVER_PROTOCOL": "HTTP/1.1",
-        **{f"HTTP_{k.upper()}": v for k, v in headers.items()},
-    }
-    captured = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        captured["status"], captured["headers"] = status, dict(response_headers)
-
-    # As Django's test client does: keep the test's transaction open across the request.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        body = b"".join(application(environ, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return captured["status"], captured["headers"], body
 
 
 @pytest.fixture
@@ -52,13 +26,13 @@ def article(portal_site):
 
 
 def test_second_anonymous_read_is_a_hit_with_no_query_and_no_template(article):
-    status, headers, first = wsgi_get(article.url)
+    status, headers, first = wsgi_request(article.url)
     assert status == "200 OK" and headers["X-Page-Cache"] == "MISS"
     rendered = []
     template_rendered.connect(lambda **kw: rendered.append(kw), weak=False, dispatch_uid="count")
     try:
         with CaptureQueriesContext(connection) as queries:
-            status, headers, second = wsgi_get(article.url)
+            status, headers, second = wsgi_request(article.url)
     finally:
         template_rendered.disconnect(dispatch_uid="count")
     assert status == "200 OK" and headers["X-Page-Cache"] == "HIT"
@@ -66,21 +40,21 @@ def test_second_anonymous_read_is_a_hit_with_no_query_and_no_template(article):
     assert second == first and "缓存测试文章" in second.decode()
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "SAMEORIGIN"
-    status, headers, body = wsgi_get(article.url, method="HEAD")
+    status, headers, body = wsgi_request(article.url, method="HEAD")
     assert status == "200 OK" and body == b"" and headers["X-Page-Cache"] == "HIT"
 
 
 def test_conditional_requests_get_304(article):
-    status, headers, _ = wsgi_get(article.url)
+    status, headers, _ = wsgi_request(article.url)
     assert headers["X-Page-Cache"] == "MISS" and "ETag" in headers
     page_cache().purge_all()  # the next answer comes from Django again
-    assert wsgi_get(article.url, if_none_match=headers["ETag"])[0] == "304 Not Modified"
-    _, headers, _ = wsgi_get(article.url)
-    assert wsgi_get(article.url, if_none_match=headers["ETag"])[0] == "304 Not Modified"
-    assert wsgi_get(article.url, if_none_match='"other"')[0] == "200 OK"
-    assert wsgi_get(article.url, if_modified_since=headers["Last-Modified"])[0] == "304 Not Modified"
-    assert wsgi_get(article.url, if_modified_since=formatdate(0, usegmt=True))[0] == "200 OK"
-    assert wsgi_get(article.url, if_modified_since="not a date")[0] == "200 OK"
+    assert wsgi_request(article.url, if_none_match=headers["ETag"])[0] == "304 Not Modified"
+    _, headers, _ = wsgi_request(article.url)
+    assert wsgi_request(article.url, if_none_match=headers["ETag"])[0] == "304 Not Modified"
+    assert wsgi_request(article.url, if_none_match='"other"')[0] == "200 OK"
+    assert wsgi_request(article.url, if_modified_since=headers["Last-Modified"])[0] == "304 Not Modified"
+    assert wsgi_request(article.url, if_modified_since=formatdate(0, usegmt=True))[0] == "200 OK"
+    assert wsgi_request(article.url, if_modified_since="not a date")[0] == "200 OK"
 
 
 def test_feeds_sitemap_and_robots_are_cached_with_their_types(article):
@@ -89,32 +63,32 @@ def test_feeds_sitemap_and_robots_are_cached_with_their_types(article):
         ("/sitemap.xml", "application/xml; charset=utf-8"),
         ("/robots.txt", "text/plain; charset=utf-8"),
     ]:
-        assert wsgi_get(url)[1]["X-Page-Cache"] == "MISS"
-        status, headers, _ = wsgi_get(url)
+        assert wsgi_request(url)[1]["X-Page-Cache"] == "MISS"
+        status, headers, _ = wsgi_request(url)
         assert headers["X-Page-Cache"] == "HIT" and headers["Content-Type"] == content_type, url
 
 
 def test_logged_in_readers_never_get_or_make_cached_pages(client, article, django_user_model):
-    wsgi_get(article.url)  # an anonymous reader fills the cache
+    wsgi_request(article.url)  # an anonymous reader fills the cache
     user = django_user_model.objects.create_superuser(username="ed", password="x-Passw0rd-long")
     client.force_login(user)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    status, headers, _ = wsgi_get(article.url, cookie=cookie)
+    status, headers, _ = wsgi_request(article.url, cookie=cookie)
     assert status == "200 OK" and "X-Page-Cache" not in headers
     page_cache().purge_all()
-    wsgi_get("/", cookie=cookie)
+    wsgi_request("/", cookie=cookie)
     assert page_cache().lookup("localhost", "/") is None
 
 
 def test_query_strings_previews_errors_and_forms_are_not_cached(client, article, django_user_model, portal_site):
-    wsgi_get("/jcdj/", query="page=2")
+    wsgi_request("/jcdj/", query="page=2")
     assert page_cache().lookup("localhost", "/jcdj/") is None
-    assert wsgi_get("/no-such-page/")[0].startswith("404")
+    assert wsgi_request("/no-such-page/")[0].startswith("404")
     assert page_cache().lookup("localhost", "/no-such-page/") is None
     # A password-protected page answers a form with a CSRF token: never cached.
     protected = make_article(portal_site.channels[0], title="密码保护")
     PageViewRestriction.objects.create(page=protected, restriction_type="password", password="secret")
-    status, headers, body = wsgi_get(protected.url)
+    status, headers, body = wsgi_request(protected.url)
     assert status == "200 OK" and "csrfmiddlewaretoken" in body.decode()
     assert page_cache().lookup("localhost", protected.url) is None
     # Previews live under /admin/ and answer only logged-in editors.
@@ -148,7 +122,7 @@ def cached(url: str) -> bool:
 
 def warm(*urls: str) -> None:
     for url in urls:
-        wsgi_get(url)
+        wsgi_request(url)
         assert cached(url), url
 
 
@@ -158,31 +132,31 @@ def test_publishing_purges_home_channel_feeds_and_sitemap(article, portal_site, 
         new = make_article(portal_site.channels[0], revision=True, title="刚刚发布的新文章")
     for url in ("/", "/jcdj/", "/feed/", "/jcdj/feed/", "/sitemap.xml", article.url):
         assert not cached(url), url
-    assert "刚刚发布的新文章" in wsgi_get("/")[2].decode()
-    assert "刚刚发布的新文章" in wsgi_get("/jcdj/")[2].decode()
-    assert f"/a/{new.pk}/" in wsgi_get("/sitemap.xml")[2].decode()
+    assert "刚刚发布的新文章" in wsgi_request("/")[2].decode()
+    assert "刚刚发布的新文章" in wsgi_request("/jcdj/")[2].decode()
+    assert f"/a/{new.pk}/" in wsgi_request("/sitemap.xml")[2].decode()
 
 
 def test_unpublishing_and_deleting_purge(article, portal_site, django_capture_on_commit_callbacks):
     warm("/", article.url)
     with django_capture_on_commit_callbacks(execute=True):
         article.unpublish()
-    assert wsgi_get(article.url)[0].startswith("404")
-    assert "缓存测试文章" not in wsgi_get("/")[2].decode()
+    assert wsgi_request(article.url)[0].startswith("404")
+    assert "缓存测试文章" not in wsgi_request("/")[2].decode()
     other = make_article(portal_site.channels[0], revision=True, title="将被删除的文章")
     warm("/", other.url)
     with django_capture_on_commit_callbacks(execute=True):
         other.delete()
-    assert wsgi_get(other.url)[0].startswith("404")
-    assert "将被删除的文章" not in wsgi_get("/")[2].decode()
+    assert wsgi_request(other.url)[0].startswith("404")
+    assert "将被删除的文章" not in wsgi_request("/")[2].decode()
 
 
 def test_moving_an_article_purges(article, portal_site, django_capture_on_commit_callbacks):
     warm("/jcdj/", "/xczx/")
     with django_capture_on_commit_callbacks(execute=True):
         article.move(portal_site.channels[1], pos="last-child")
-    assert "缓存测试文章" not in wsgi_get("/jcdj/")[2].decode()
-    assert "缓存测试文章" in wsgi_get("/xczx/")[2].decode()
+    assert "缓存测试文章" not in wsgi_request("/jcdj/")[2].decode()
+    assert "缓存测试文章" in wsgi_request("/xczx/")[2].decode()
 
 
 def test_settings_and_image_changes_purge(article, portal_site, django_capture_on_commit_callbacks):
@@ -190,7 +164,7 @@ def test_settings_and_image_changes_purge(article, portal_site, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         portal_site.settings.site_name = "改名后的党建网"
         portal_site.settings.save()
-    assert "改名后的党建网" in wsgi_get(article.url)[2].decode()
+    assert "改名后的党建网" in wsgi_request(article.url)[2].decode()
     warm("/")
     with django_capture_on_commit_callbacks(execute=True):
         make_image("新封面")
@@ -205,7 +179,7 @@ def test_publishing_in_the_admin_purges(client, article, django_user_model, djan
     with django_capture_on_commit_callbacks(execute=True):
         article.title = "后台改过的标题"
         article.save_revision(user=None).publish()
-    assert "后台改过的标题" in wsgi_get(article.url)[2].decode()
+    assert "后台改过的标题" in wsgi_request(article.url)[2].decode()
 
 
 @pytest.mark.parametrize(
@@ -215,6 +189,6 @@ def test_publishing_in_the_admin_purges(client, article, django_user_model, djan
      ("from=a/b", False), ("isappinstalled=0&", True), ("x", False), ("from", False)],
 )
 def test_shared_links_with_tracking_parameters_still_hit(article, query, cacheable):
-    wsgi_get(article.url)
-    headers = wsgi_get(article.url, query=query)[1]
+    wsgi_request(article.url)
+    headers = wsgi_request(article.url, query=query)[1]
     assert (headers.get("X-Page-Cache") == "HIT") is cacheable

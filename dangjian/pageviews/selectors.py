@@ -1,0 +1,97 @@
+"""Reading view counts: what pages, hot lists, charts and reports show."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from wagtail.models import Page
+
+from .models import DailyViews, HotListEntry, HourlyViews, ViewTotal
+
+# Hot-list windows counted from hourly buckets, in hours; "all" is the stored total.
+HOURLY_WINDOWS = {"24h": 24, "7d": 7 * 24, "30d": 30 * 24}
+HOT_LIST_LENGTH = 10
+
+
+def _articles():
+    from dangjian.portal.models import ArticlePage
+
+    return ArticlePage.objects
+
+
+def countable_initial_views(page_id: int) -> int | None:
+    """The starting count of the published article with this id; None when there is none
+    (unknown id, draft, unpublished, or not an article)."""
+    return _articles().live().filter(pk=page_id).values_list("initial_views", flat=True).first()
+
+
+def stored_views(page_id: int) -> int:
+    """Views counted and flushed (the page shows initial_views plus this)."""
+    return ViewTotal.objects.filter(page_id=page_id).values_list("views", flat=True).first() or 0
+
+
+def hot_list_scopes() -> QuerySet[Page]:
+    """Pages that show hot lists of the articles below them. Any subtree works; city
+    channels add their page type here."""
+    from dangjian.portal.models import ChannelPage, HomePage
+
+    return Page.objects.live().type(HomePage, ChannelPage)
+
+
+def ranking(*, scope: Page, window: str, now: dt.datetime, limit: int = HOT_LIST_LENGTH) -> list[tuple[int, int]]:
+    """[(article id, views)] of the most viewed public articles under `scope` in `window`,
+    most viewed first, newer first on a tie."""
+    articles = _articles().live().public().descendant_of(scope)
+    if window == "all":
+        total = Subquery(ViewTotal.objects.filter(page_id=OuterRef("pk")).values("views")[:1])
+        rows = (
+            articles.annotate(views=F("initial_views") + Coalesce(total, Value(0)))
+            .filter(views__gt=0)
+            .order_by("-views", "-first_published_at", "-pk")
+            .values_list("pk", "views")[:limit]
+        )
+        return [(pk, int(views)) for pk, views in rows]
+    start = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=HOURLY_WINDOWS[window] - 1)
+    rows = (
+        HourlyViews.objects.filter(hour__gte=start, page__in=articles.values("pk"))
+        .values("page_id")
+        .annotate(views=Sum("views"))
+        .order_by("-views", "-page_id")
+        .values_list("page_id", "views")[:limit]
+    )
+    return [(pk, int(views)) for pk, views in rows]
+
+
+def hot_lists(scope: Page) -> list[tuple[str, str, list[dict]]]:
+    """[(window, label, [{"id", "title"}…])] for the page `scope`, from the precomputed rows."""
+    rows = HotListEntry.objects.filter(scope=scope).order_by("window", "position").values("window", "article_id", "article__title")
+    by_window: dict[str, list[dict]] = {window: [] for window in HotListEntry.Window.values}
+    for row in rows:
+        by_window[row["window"]].append({"id": row["article_id"], "title": row["article__title"]})
+    return [(window, label, by_window[window]) for window, label in HotListEntry.Window.choices]
+
+
+def daily_views(page_id: int, *, days: int = 90, today: dt.date | None = None) -> list[tuple[dt.date, int]]:
+    """Views per day (Beijing time) for the last `days` days up to today, zeros included."""
+    today = today or timezone.localdate()
+    first = today - dt.timedelta(days=days - 1)
+    counts = dict(DailyViews.objects.filter(page_id=page_id, day__gte=first, day__lte=today).values_list("day", "views"))
+    return [(first + dt.timedelta(days=n), counts.get(first + dt.timedelta(days=n), 0)) for n in range(days)]
+
+
+def with_period_views(articles: QuerySet, *, start: dt.date | None, end: dt.date | None) -> QuerySet:
+    """Annotate `period_views`: views between start and end (days, inclusive); without a
+    period, all views including the starting count."""
+    if start is None and end is None:
+        total = Subquery(ViewTotal.objects.filter(page_id=OuterRef("pk")).values("views")[:1])
+        return articles.annotate(period_views=F("initial_views") + Coalesce(total, Value(0)))
+    days = DailyViews.objects.filter(page_id=OuterRef("pk"))
+    if start:
+        days = days.filter(day__gte=start)
+    if end:
+        days = days.filter(day__lte=end)
+    period = Subquery(days.values("page_id").annotate(total=Sum("views")).values("total")[:1])
+    return articles.annotate(period_views=Coalesce(period, Value(0)))

@@ -1,0 +1,105 @@
+"""Operations on view counts: flushing the buffer, hot lists, compaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from dangjian.core.invalidation import purge_pages
+
+from . import selectors
+from .buffer import Increments, get_buffer
+from .models import FlushBatch, HotListEntry, HourlyViews
+
+logger = logging.getLogger(__name__)
+
+_UPSERTS = {
+    "total": "INSERT INTO pageviews_viewtotal (page_id, views) VALUES (%s, %s) "
+    "ON CONFLICT (page_id) DO UPDATE SET views = pageviews_viewtotal.views + excluded.views",
+    "hourly": "INSERT INTO pageviews_hourlyviews (page_id, hour, views) VALUES (%s, %s, %s) "
+    "ON CONFLICT (page_id, hour) DO UPDATE SET views = pageviews_hourlyviews.views + excluded.views",
+    "daily": "INSERT INTO pageviews_dailyviews (page_id, day, views) VALUES (%s, %s, %s) "
+    "ON CONFLICT (page_id, day) DO UPDATE SET views = pageviews_dailyviews.views + excluded.views",
+}
+
+
+def views_apply(*, batch_id: str, increments: Increments) -> bool:
+    """Add a batch of views to the stored counts, once: False if `batch_id` was applied before.
+    Views of articles deleted meanwhile are dropped."""
+    with transaction.atomic():
+        page_ids = {page_id for page_id, _hour in increments}
+        existing = set(Page.objects.filter(pk__in=page_ids).values_list("pk", flat=True))
+        increments = {key: n for key, n in increments.items() if key[0] in existing}
+        try:
+            with transaction.atomic():
+                FlushBatch.objects.create(batch_id=batch_id, views=sum(increments.values()))
+        except IntegrityError:
+            return False
+        totals: dict[int, int] = {}
+        days: dict[tuple[int, dt.date], int] = {}
+        beijing = timezone.get_current_timezone()
+        for (page_id, hour), n in increments.items():
+            totals[page_id] = totals.get(page_id, 0) + n
+            day = dt.datetime.fromtimestamp(hour * 3600, beijing).date()
+            days[(page_id, day)] = days.get((page_id, day), 0) + n
+        ops = connection.ops
+        with connection.cursor() as cursor:
+            # Sorted, so two flushes running at once lock rows in the same order (PostgreSQL).
+            cursor.executemany(_UPSERTS["total"], sorted(totals.items()))
+            cursor.executemany(
+                _UPSERTS["hourly"],
+                [(page_id, ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(hour * 3600, dt.UTC)), n)
+                 for (page_id, hour), n in sorted(increments.items())],
+            )
+            cursor.executemany(
+                _UPSERTS["daily"], [(page_id, ops.adapt_datefield_value(day), n) for (page_id, day), n in sorted(days.items())]
+            )
+    return True
+
+
+def pageviews_flush() -> int:
+    """Move buffered views into the stored counts; the number of views moved."""
+    buffer = get_buffer()
+    moved = buffer.flush(lambda batch_id, increments: views_apply(batch_id=batch_id, increments=increments))
+    buffer.forget_expired(now=time.time())
+    if moved:
+        logger.info("flushed %d views", moved)
+    return moved
+
+
+def hot_lists_refresh(*, now: dt.datetime | None = None) -> int:
+    """Recompute every hot list; purge the cached pages whose lists changed order or
+    members. Returns the number of scopes whose lists changed."""
+    now = now or timezone.now()
+    changed_paths = []
+    for scope in selectors.hot_list_scopes():
+        rows = [
+            HotListEntry(scope=scope, window=window, position=position, article_id=article_id, views=views)
+            for window in HotListEntry.Window.values
+            for position, (article_id, views) in enumerate(selectors.ranking(scope=scope, window=window, now=now), 1)
+        ]
+        with transaction.atomic():
+            before = list(HotListEntry.objects.filter(scope=scope).values_list("window", "position", "article_id"))
+            HotListEntry.objects.filter(scope=scope).delete()
+            HotListEntry.objects.bulk_create(rows)
+        if sorted(before) != sorted((row.window, row.position, row.article_id) for row in rows):
+            parts = scope.get_url_parts()
+            if parts:
+                changed_paths.append(parts[2])
+    if changed_paths:
+        purge_pages(reason="hot lists changed", paths=changed_paths)
+    return len(changed_paths)
+
+
+def hourly_views_compact(*, now: dt.datetime | None = None) -> int:
+    """Delete hourly buckets older than the longest hot-list window. Their views stay in
+    DailyViews and ViewTotal, which the flush wrote alongside."""
+    now = now or timezone.now()
+    cutoff = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=max(selectors.HOURLY_WINDOWS.values()))
+    deleted, _ = HourlyViews.objects.filter(hour__lt=cutoff).delete()
+    return deleted
