@@ -34,7 +34,8 @@ import uuid
 from common import demo_site, shell
 
 LUA = r"""
-local threads, counter, ids, deadline, prefix = 0, 0, {}, 0, "00000000"
+local threads, counter, ids, deadline = 0, 0, {}, 0
+prefix = "00000000"  -- a global: setup() gives each thread its own
 local ua = "Mozilla/5.0 (Linux; Android 12) AppleWebKit/537.36 Mobile Safari/537.36 MicroMessenger/8.0.40"
 
 function setup(thread)
@@ -72,7 +73,7 @@ def run_wrk(base: str, ids: list[str], seconds: int, connections: int, drain: in
     start = time.time()
     deadline = math.ceil(start) + seconds
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{deadline - start + drain:.1f}s", "--latency", "-s", script.name,
+        ["wrk", "-t2", f"-c{connections}", f"-d{math.ceil(deadline - start) + drain}s", "--latency", "-s", script.name,
          base + "/", "--", str(deadline), *ids],
         capture_output=True, text=True, check=True,
     ).stdout
@@ -108,9 +109,11 @@ def bench_mode(mode: str, seconds: int, connections: int, redis_url: str) -> Non
         try:
             ids = shell("from dangjian.portal.models import ArticlePage\n"
                         "print(*ArticlePage.objects.live().values_list('pk', flat=True))", env).split()
+            baseline, _ = json.loads(shell(FLUSH_AND_SUM, env).splitlines()[-1])  # the demo's view history
             print(f"-- {mode}: {seconds} s of beacons, {connections} connections, {len(ids)} articles", flush=True)
             result = run_wrk(base, ids, seconds, connections, drain=3)
             stored, batches = json.loads(shell(FLUSH_AND_SUM, env).splitlines()[-1])
+            stored -= baseline
         finally:
             if worker:
                 worker.terminate()

@@ -217,6 +217,8 @@ PAGEVIEWS_DEDUP_SECONDS = 60 * int(env("DANGJIAN_VIEWS_DEDUP_MINUTES", "30"))
 # Beacons per client IP per minute; above it the answer is 429. Generous, because many
 # phones share one carrier address.
 PAGEVIEWS_RATE_LIMIT = int(env("DANGJIAN_VIEWS_RATE_LIMIT", "300"))
+# The embedded buffer (without Redis): a SQLite file of its own, see pageviews/buffer.py.
+PAGEVIEWS_BUFFER_PATH = DATA_DIR / "pageviews-buffer.sqlite3"
 PAGEVIEWS_FLUSH_SECONDS = int(env("DANGJIAN_VIEWS_FLUSH_SECONDS", "5"))
 HOT_LISTS_SECONDS = int(env("DANGJIAN_HOT_LISTS_SECONDS", "300"))
 

@@ -23,7 +23,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
-from dangjian.pageviews.buffer import RedisBuffer, get_buffer
+from dangjian.pageviews.buffer import get_buffer
 from dangjian.pageviews.services import hot_lists_refresh, views_apply
 from dangjian.portal.models import ArticlePage, ChannelPage, HomePage, PortalSettings
 
@@ -182,6 +182,4 @@ def demo_reset() -> None:
             cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     _password_file().unlink(missing_ok=True)
-    buffer = get_buffer()
-    if isinstance(buffer, RedisBuffer):  # views buffered for pages that are about to vanish
-        buffer.clear()
+    get_buffer().clear()  # views buffered for pages that are about to vanish

@@ -1,8 +1,8 @@
 """Where views are kept. Never on the page rows: publishing a revision rewrites those rows
 from the revision's copy and would put an old count back.
 
-The buffer tables (PendingViews, SeenVisitor, RateWindow) are used by the embedded default
-only (see buffer.py); production keeps the same data in Redis.
+Views not yet flushed, and who was counted when, live in the buffer (buffer.py): a SQLite
+file of its own in the embedded default, Redis in production.
 """
 
 from __future__ import annotations
@@ -50,33 +50,6 @@ class FlushBatch(models.Model):
     batch_id = models.CharField(max_length=64, unique=True)
     views = models.PositiveBigIntegerField()
     applied_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-
-class PendingViews(models.Model):
-    """Embedded buffer: views accepted but not yet flushed, per article and hour."""
-
-    page_id = models.PositiveBigIntegerField()
-    hour = models.PositiveIntegerField(help_text="hours since 1970-01-01 UTC")
-    views = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["page_id", "hour"], name="pageviews_pending_page_hour")]
-
-
-class SeenVisitor(models.Model):
-    """Embedded buffer: who has been counted for which article, until when. The key is a
-    keyed hash of the visitor cookie or of IP + user agent: no IP is stored."""
-
-    key = models.CharField(max_length=40, primary_key=True)
-    until = models.PositiveBigIntegerField(db_index=True)
-
-
-class RateWindow(models.Model):
-    """Embedded buffer: beacons per client (hashed IP) in the current minute."""
-
-    key = models.CharField(max_length=40, primary_key=True)
-    minute = models.PositiveBigIntegerField(db_index=True)
-    hits = models.PositiveIntegerField(default=0)
 
 
 class HotListEntry(models.Model):

@@ -63,13 +63,19 @@ def views_apply(*, batch_id: str, increments: Increments) -> bool:
 
 
 def pageviews_flush() -> int:
-    """Move buffered views into the stored counts; the number of views moved."""
+    """Move one batch of buffered views into the stored counts (see buffer.py for why this
+    is exact under crashes); the number of views in the batch, 0 when nothing was pending."""
     buffer = get_buffer()
-    moved = buffer.flush(lambda batch_id, increments: views_apply(batch_id=batch_id, increments=increments))
+    batch = buffer.take()
     buffer.forget_expired(now=time.time())
-    if moved:
-        logger.info("flushed %d views", moved)
-    return moved
+    if batch is None:
+        return 0
+    batch_id, increments = batch
+    applied = views_apply(batch_id=batch_id, increments=increments)
+    buffer.done(batch_id)
+    views = sum(increments.values())
+    logger.info("flushed %d views (batch %s%s)", views, batch_id, "" if applied else ", applied before")
+    return views
 
 
 def hot_lists_refresh(*, now: dt.datetime | None = None) -> int:

@@ -114,13 +114,13 @@ def backend_env(data_dir: Path, **extra: str):
 
 
 @contextmanager
-def served_site(env: dict[str, str], *, workers: int = 2):
-    """`dangjian serve` on a free port (no embedded worker: tests run tasks themselves);
-    yields (base URL, process). The process group is killed afterwards."""
+def served_site(env: dict[str, str], *, workers: int = 2, background: bool = False):
+    """`dangjian serve` on a free port, yields (base URL, process); the process group is
+    killed afterwards. Without `background` no task worker runs: tests run tasks themselves."""
     import signal
 
     port = free_port()
-    env = {**env, "DANGJIAN_SERVE_WORKER": "0", "DANGJIAN_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = {**env, "DANGJIAN_SERVE_WORKER": "1" if background else "0", "DANGJIAN_BASE_URL": f"http://127.0.0.1:{port}"}
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

@@ -1,0 +1,43 @@
+"""`dangjian serve` alone keeps counts and hot lists current: its worker and scheduler
+flush the buffer and recompute the hot lists with no other command."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+
+from dangjian.testing.processes import backend_env, dangjian, dangjian_shell, fetch, served_site
+
+PHONE_UA = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36"
+
+
+def test_serve_flushes_views_and_refreshes_hot_lists_by_itself(tmp_path):
+    with backend_env(tmp_path / "data", DANGJIAN_VIEWS_FLUSH_SECONDS="1", DANGJIAN_HOT_LISTS_SECONDS="2") as env:
+        assert dangjian("demo", "--articles", "6", env=env).returncode == 0
+        # No view history: the 24-hour list starts empty.
+        article_id, title = dangjian_shell(
+            "from dangjian.pageviews.models import DailyViews, HotListEntry, HourlyViews, ViewTotal\n"
+            "for model in (DailyViews, HotListEntry, HourlyViews, ViewTotal): model.objects.all().delete()\n"
+            "from dangjian.portal.models import ArticlePage\n"
+            "a = ArticlePage.objects.live().order_by('first_published_at').first(); print(a.pk, a.title)", env=env
+        ).split(" ", 1)
+        title = title.strip()
+        with served_site(env, background=True) as (base, _server):
+            assert "暂无排行" in fetch(base + "/")[1].decode().split('class="hot-panel hot-24h"')[1].split("</div>")[0]
+            for n in range(300):  # three hundred readers in the last hour: the day's hottest
+                request = urllib.request.Request(f"{base}/pv/{article_id}", method="POST", headers={
+                    "User-Agent": PHONE_UA, "Cookie": f"dj_vid={n:032x}"})
+                assert urllib.request.urlopen(request, timeout=10).status == 200
+            deadline = time.monotonic() + 60
+            while True:
+                home = fetch(base + "/")[1].decode()
+                day_list = home.split('class="hot-panel hot-24h"')[1].split("</div>")[0]
+                if title in day_list.split("</li>")[0]:
+                    break
+                assert time.monotonic() < deadline, "the hot list did not change within 60 s"
+                time.sleep(0.5)
+        stored = dangjian_shell(
+            f"from dangjian.pageviews.models import HourlyViews\nprint(sum(HourlyViews.objects.filter(page_id={article_id}).values_list('views', flat=True)))",
+            env=env,
+        )
+        assert int(stored.split()[-1]) == 300
