@@ -74,6 +74,7 @@ _bots: dict[str, bool] = {}
 def is_bot(user_agent: str) -> bool:
     """Crawlers, link-preview fetchers and monitors (the crawler-user-agents list), and
     clients that send no user agent at all."""
+    user_agent = user_agent[:400]  # real ones are shorter; the memo must not grow with junk
     verdict = _bots.get(user_agent)
     if verdict is None:
         verdict = not user_agent.strip() or is_crawler(user_agent)

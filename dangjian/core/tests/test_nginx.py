@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -29,7 +31,8 @@ def nginx_site(tmp_path):
             pytest.fail("nginx not installed (apt-get install nginx)")
         pytest.skip("nginx not installed")
     app_port, web_port = free_port(), free_port()
-    env = clean_env(tmp_path / "data", DANGJIAN_BASE_URL=f"http://localhost:{web_port}")
+    env = clean_env(tmp_path / "data", DANGJIAN_BASE_URL=f"http://localhost:{web_port}",
+                    DANGJIAN_CLIENT_IP_HEADER="X-Real-IP", DANGJIAN_VIEWS_RATE_LIMIT="3")
     assert dangjian("demo", "--articles", "4", env=env).returncode == 0
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(app_port), "--workers", "2"],
@@ -110,3 +113,21 @@ def test_sessions_and_query_strings_bypass_nginx_cache(nginx_site):
     assert get(base + "/jcdj/?page=1")[1].get("x-page-cache") is None
     assert get(base + "/?from=singlemessage&isappinstalled=0")[1].get("x-page-cache") == "HIT-nginx"
     assert fetch(base + "/no-such-page/")[0] == 404
+
+
+def test_view_beacons_pass_nginx_and_a_forged_address_does_not_escape_the_rate_limit(nginx_site):
+    base, env = nginx_site
+    article_id = dangjian_shell("from dangjian.portal.models import ArticlePage; print(ArticlePage.objects.live().first().pk)", env=env).split()[-1]
+    statuses = []
+    for n in range(5):
+        request = urllib.request.Request(f"{base}/pv/{article_id}", method="POST", headers={
+            "User-Agent": "Mozilla/5.0 (Linux; Android 13) Mobile Safari/537.36",
+            "Cookie": f"dj_vid={n:032x}", "X-Real-IP": f"10.9.9.{n}",  # nginx replaces this header
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                statuses.append(response.status)
+                assert response.headers.get("X-Page-Cache") is None and json.loads(response.read())["counted"] is True
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    assert statuses == [200, 200, 200, 429, 429]
