@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.portal",
     "dangjian.pageviews",
+    "captcha",
     "dangjian.demo",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
@@ -161,6 +162,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests on a file, as the site runs: an in-memory database shares its cache between
+    # threads and fails concurrent writers with "table is locked" instead of queueing them.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -----------------------------------------------------
@@ -221,6 +225,28 @@ PAGEVIEWS_RATE_LIMIT = int(env("DANGJIAN_VIEWS_RATE_LIMIT", "300"))
 PAGEVIEWS_BUFFER_PATH = DATA_DIR / "pageviews-buffer.sqlite3"
 PAGEVIEWS_FLUSH_SECONDS = int(env("DANGJIAN_VIEWS_FLUSH_SECONDS", "5"))
 HOT_LISTS_SECONDS = int(env("DANGJIAN_HOT_LISTS_SECONDS", "300"))
+
+# --- SMS codes and login limits (dangjian/accounts) ----------------------------
+SMS_BACKEND = env("DANGJIAN_SMS_BACKEND", "console")  # console | aliyun | tencent
+SMS_SIGN_NAME = env("DANGJIAN_SMS_SIGN_NAME", "基层党建网")
+SMS_TEMPLATE_ID = env("DANGJIAN_SMS_TEMPLATE_ID")
+SMS_ACCESS_KEY_ID = env("DANGJIAN_SMS_ACCESS_KEY_ID")
+SMS_ACCESS_KEY_SECRET = env("DANGJIAN_SMS_ACCESS_KEY_SECRET")
+SMS_APP_ID = env("DANGJIAN_SMS_APP_ID")  # Tencent Cloud's SmsSdkAppId
+SMS_REGION = env("DANGJIAN_SMS_REGION", "ap-guangzhou")  # Tencent Cloud region
+# Sends allowed per daily budget (all numbers together); a warning from the threshold on.
+SMS_DAILY_BUDGET = int(env("DANGJIAN_SMS_DAILY_BUDGET", "2000"))
+SMS_BUDGET_WARNING = int(env("DANGJIAN_SMS_BUDGET_WARNING", "1500"))
+# Per phone / client IP / browser session: "count per seconds", comma separated.
+SMS_LIMITS_PHONE = env("DANGJIAN_SMS_LIMITS_PHONE", "1/60,5/3600,10/86400")
+SMS_LIMITS_IP = env("DANGJIAN_SMS_LIMITS_IP", "10/60,30/86400")
+SMS_LIMITS_SESSION = env("DANGJIAN_SMS_LIMITS_SESSION", "5/3600")
+LOGIN_RECORD_DAYS = int(env("DANGJIAN_LOGIN_RECORD_DAYS", "180"))
+# django-simple-captcha: a sum to work out, easier for elderly readers than distorted letters.
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.math_challenge"
+CAPTCHA_TIMEOUT = 5  # minutes
+CAPTCHA_IMAGE_SIZE = (150, 50)
+CAPTCHA_FONT_SIZE = 36
 
 # --- Users ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -15,6 +15,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("a/<int:page_id>/", portal_views.article, name="article"),
+    path("", include("dangjian.accounts.urls")),
+    path("captcha/", include("captcha.urls")),
     path("pv/<int:page_id>", pageviews_views.beacon, name="pageview_beacon"),
     path("feed/", ArticleFeed(), name="feed"),
     path("sitemap.xml", sitemap, name="sitemap"),

@@ -10,6 +10,7 @@ import time
 
 from django.conf import settings
 
+from dangjian.accounts.tasks import purge_account_records
 from dangjian.pageviews.tasks import compact_hourly_views, flush_views, refresh_hot_lists
 
 from .tasks import publish_scheduled_pages, record_heartbeat
@@ -23,6 +24,7 @@ PERIODIC = [
     (flush_views, settings.PAGEVIEWS_FLUSH_SECONDS),
     (refresh_hot_lists, settings.HOT_LISTS_SECONDS),
     (compact_hourly_views, 3600),
+    (purge_account_records, 3600),
 ]
 
 

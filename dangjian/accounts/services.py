@@ -1,0 +1,185 @@
+"""Account operations: SMS codes, phone login, sessions, login records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .limits import Limit, Refusal, counters
+from .models import LoginRecord, PhoneCode
+from .phone import mask_phone
+
+logger = logging.getLogger(__name__)
+
+CODE_MINUTES = 5
+CODE_MAX_FAILURES = 5
+DAILY_FAILURES = 20
+DAY = 86400
+
+
+def _limits(spec: str, name: str, key: str) -> list[Limit]:
+    limits = []
+    for part in spec.split(","):
+        count, seconds = part.strip().split("/")
+        limits.append(Limit(f"{name}-{seconds}", key, int(count), int(seconds)))
+    return limits
+
+
+def requester_limits(*, ip: str, session_key: str) -> list[Limit]:
+    """Limits on who asks (an address, a browser): safe to explain to the person asking."""
+    return _limits(settings.SMS_LIMITS_IP, "sms-ip", ip) + _limits(settings.SMS_LIMITS_SESSION, "sms-session", session_key)
+
+
+def phone_limits(phone: str) -> list[Limit]:
+    """Limits on the number and the budget: never revealed (that would tell who is registered
+    or who was just sent a code)."""
+    return _limits(settings.SMS_LIMITS_PHONE, "sms-phone", phone) + [
+        Limit("sms-budget", "all", settings.SMS_DAILY_BUDGET, DAY)
+    ]
+
+
+def failure_limit(phone: str) -> Limit:
+    return Limit("code-failures", phone, DAILY_FAILURES, DAY)
+
+
+def captcha_required(*, ip: str, session_key: str) -> bool:
+    """A captcha from the second send of an address or a browser on, or when either is
+    near its limits."""
+    limits = requester_limits(ip=ip, session_key=session_key)
+    return any(counters().count(item) >= 1 for item in limits)
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    request_id: str  # the status of this request (sent / failed) is kept under it
+    refused: Refusal | None = None  # only for requester limits
+
+
+def _code_hash(phone: str, purpose: str, code: str) -> str:
+    message = f"{phone}\x1f{purpose}\x1f{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _status_key(request_id: str) -> str:
+    return f"accounts:code-request:{request_id}"
+
+
+def phone_code_request(*, phone: str, purpose: str, ip: str, session_key: str, now: float | None = None) -> CodeRequest:
+    """Ask for a code to `phone` (already normalized). The same answer for every number,
+    registered or not, throttled or not; the SMS goes out in the background."""
+    from .tasks import send_phone_code
+
+    refused = counters().consume(requester_limits(ip=ip, session_key=session_key), now=now)
+    if refused is not None:
+        return CodeRequest("", refused)
+    request_id = uuid.uuid4().hex
+    if counters().consume(phone_limits(phone), now=now) is None:
+        cache.set(_status_key(request_id), "queued", 15 * 60)
+        send_phone_code.enqueue(phone=phone, purpose=purpose, request_id=request_id)
+    else:
+        logger.info("code for %s not sent: limit reached", mask_phone(phone))
+        cache.set(_status_key(request_id), "sent", 15 * 60)  # looks like any other send
+    return CodeRequest(request_id)
+
+
+def code_request_status(request_id: str) -> str:
+    return cache.get(_status_key(request_id), "sent")
+
+
+def phone_code_send(*, phone: str, purpose: str, request_id: str) -> None:
+    """Make a new code (the previous one for this phone and purpose dies) and send it. A
+    provider error gives the quota back and marks the request failed."""
+    from .sms import SmsError, backend
+
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with transaction.atomic():
+        PhoneCode.objects.update_or_create(
+            phone=phone, purpose=purpose,
+            defaults=dict(code_hash=_code_hash(phone, purpose, code), expires_at=timezone.now() + dt.timedelta(minutes=CODE_MINUTES),
+                          failures=0, used_at=None, send_status="queued"),
+        )
+    try:
+        backend().send_code(phone, code, CODE_MINUTES)
+    except SmsError as error:
+        logger.error("SMS to %s failed: %s", mask_phone(phone), error)
+        counters().release(phone_limits(phone))
+        PhoneCode.objects.filter(phone=phone, purpose=purpose).delete()
+        cache.set(_status_key(request_id), "failed", 15 * 60)
+        return
+    cache.set(_status_key(request_id), "sent", 15 * 60)
+    budget = Limit("sms-budget", "all", settings.SMS_DAILY_BUDGET, DAY)
+    used = counters().count(budget)
+    if used >= settings.SMS_BUDGET_WARNING:
+        logger.warning("SMS budget: %d of %d messages used today", used, settings.SMS_DAILY_BUDGET)
+
+
+def phone_code_verify(*, phone: str, purpose: str, code: str) -> bool:
+    """True once for the right, live code; every wrong entry counts against the code (5)
+    and the phone's day (20)."""
+    if counters().count(failure_limit(phone)) >= DAILY_FAILURES:
+        return False
+    now = timezone.now()
+    live = PhoneCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=now,
+                                    failures__lt=CODE_MAX_FAILURES)
+    entry = live.values_list("pk", "code_hash").first()
+    if entry is not None and code.isdigit() and len(code) == 6 and hmac.compare_digest(entry[1], _code_hash(phone, purpose, code)):
+        # Single use even under concurrent entries: only one UPDATE finds it unused.
+        return live.filter(pk=entry[0]).update(used_at=now) == 1
+    if entry is not None:
+        PhoneCode.objects.filter(pk=entry[0]).update(failures=F("failures") + 1)
+    counters().consume([failure_limit(phone)])
+    return False
+
+
+def user_for_phone(phone: str):
+    """The account with this verified number, created at its first successful verification."""
+    User = get_user_model()
+    user = User.objects.filter(phone=phone).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(username=f"u{uuid.uuid4().hex[:12]}", phone=phone, phone_verified=True)
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+        except IntegrityError:  # created by a concurrent verification meanwhile
+            user = User.objects.get(phone=phone)
+    elif not user.phone_verified:
+        user.phone_verified = True
+        user.save(update_fields=["phone_verified"])
+    return user
+
+
+def login_record_add(*, identifier: str, method: str, result: str, ip: str, user_agent: str, user=None) -> None:
+    if identifier.startswith("+"):
+        identifier = mask_phone(identifier)
+    try:
+        ip = str(ipaddress.ip_address(ip))
+    except ValueError:
+        ip = None
+    LoginRecord.objects.create(
+        identifier=identifier[:150], method=method, result=result, ip=ip, user_agent=user_agent[:300], user=user
+    )
+
+
+def login_records_purge(*, now: dt.datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.LOGIN_RECORD_DAYS)
+    deleted, _ = LoginRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def user_sessions_end(*, user) -> None:
+    """Log the user out of every browser: the session hash includes session_epoch."""
+    get_user_model().objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)

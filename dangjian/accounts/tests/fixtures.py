@@ -1,0 +1,34 @@
+"""Account fixtures: clean counters, tasks run at once, and the SMS the console backend wrote."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dangjian.accounts.limits import RedisCounters, counters
+
+
+@pytest.fixture(autouse=True)
+def _clean_counters():
+    # Counters in the database roll back with each test; those in Redis do not.
+    if isinstance(counters(), RedisCounters):
+        counters().clear()
+    yield
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    """Tasks run as they are enqueued; returns a function listing (phone, code) sent so far."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.SMS_BACKEND = "console"
+    log = settings.DATA_DIR / "sms.log"
+    log.unlink(missing_ok=True)
+
+    def sent() -> list[tuple[str, str]]:
+        if not log.exists():
+            return []
+        return [(line.split("\t")[1], re.search(r"验证码是 (\d{6})", line).group(1)) for line in log.read_text().splitlines()]
+
+    return sent
+

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_phone, name="login"),
+    path("login/code/", views.login_code, name="login_code"),
+    path("login/status/", views.login_code_status, name="login_status"),
+    path("logout/", views.logout_view, name="logout"),
+    path("logout/all/", views.logout_everywhere, name="logout_all"),
+]

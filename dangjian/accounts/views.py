@@ -1,0 +1,100 @@
+"""Phone login: number → (captcha) → SMS code → logged in. Views stay thin: the rules
+live in services.py and limits.py."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangjian.core.clientip import client_ip
+
+from . import services
+from .forms import CodeForm, PhoneForm
+from .models import LoginRecord, PhoneCode
+from .phone import mask_phone
+
+SESSION_KEY = "accounts_login"
+
+
+def _session_key(request) -> str:
+    if not request.session.session_key:
+        request.session.create()
+    return request.session.session_key
+
+
+def _safe_next(request, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return value
+    return "/"
+
+
+def login_phone(request):
+    ip = client_ip(request.META)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    with_captcha = services.captcha_required(ip=ip, session_key=_session_key(request))
+    if request.method == "POST":
+        form = PhoneForm(request.POST, with_captcha=with_captcha)
+        if form.is_valid():
+            phone = form.cleaned_data["phone"]
+            result = services.phone_code_request(
+                phone=phone, purpose=PhoneCode.Purpose.LOGIN, ip=ip, session_key=_session_key(request)
+            )
+            if result.refused is None:
+                request.session[SESSION_KEY] = {"phone": phone, "request": result.request_id, "next": next_url}
+                return redirect("accounts:login_code")
+            form.add_error(None, _("Too many requests from this network or browser; please try again in %(seconds)d seconds.")
+                           % {"seconds": result.refused.retry_after})
+    else:
+        form = PhoneForm(initial={"phone": request.GET.get("phone", "")[:32]}, with_captcha=with_captcha)
+    return render(request, "accounts/login_phone.html", {"form": form, "next": next_url})
+
+
+def login_code(request):
+    pending = request.session.get(SESSION_KEY)
+    if not pending:
+        return redirect("accounts:login")
+    phone = pending["phone"]
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ip, agent = client_ip(request.META), request.META.get("HTTP_USER_AGENT", "")
+        if services.phone_code_verify(phone=phone, purpose=PhoneCode.Purpose.LOGIN, code=form.cleaned_data["code"]):
+            user = services.user_for_phone(phone)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            services.login_record_add(identifier=phone, method=LoginRecord.Method.SMS, result=LoginRecord.Result.SUCCESS,
+                                      ip=ip, user_agent=agent, user=user)
+            request.session.pop(SESSION_KEY, None)
+            return redirect(pending.get("next") or "/")
+        services.login_record_add(identifier=phone, method=LoginRecord.Method.SMS, result=LoginRecord.Result.WRONG_CODE,
+                                  ip=ip, user_agent=agent)
+        form.add_error("code", _("The code is wrong or no longer valid. Check the SMS, or ask for a new code."))
+    return render(request, "accounts/login_code.html", {
+        "form": form, "masked_phone": mask_phone(phone), "minutes": services.CODE_MINUTES,
+        "status": services.code_request_status(pending["request"]), "phone": phone, "next": pending.get("next", "/"),
+        "show_sms_log": settings.DEBUG and settings.SMS_BACKEND == "console",
+    })
+
+
+def login_code_status(request):
+    pending = request.session.get(SESSION_KEY)
+    status = services.code_request_status(pending["request"]) if pending else "none"
+    return JsonResponse({"status": status}, headers={"Cache-Control": "no-store"})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("/")
+
+
+@require_POST
+@login_required
+def logout_everywhere(request):
+    services.user_sessions_end(user=request.user)
+    logout(request)
+    return redirect("/")
