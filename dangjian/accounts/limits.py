@@ -2,8 +2,9 @@
 failures), shared by every worker process and atomic: in the database in the embedded
 default, in Redis in production.
 
-A `Limit` is "at most `limit` events per `window` seconds for `key`" with fixed windows
-(the window number is part of the counter's key). `consume(limits)` counts one event
+A `Limit` is "at most `limit` events per `window` seconds for `key`"; a window starts at
+the first event and lasts `window` seconds (so "1 per 60 s" means 60 s between sends, not
+one per clock minute: two sends a second apart across a minute boundary are refused). `consume(limits)` counts one event
 against several limits at once, all or nothing: when any of them is full, nothing is
 counted and the answer says which limit refused and how many seconds until its window
 ends. That is what makes "1,000 send requests in a minute → exactly one SMS" hold.
@@ -19,8 +20,6 @@ from functools import cache
 from django.conf import settings
 from django.db import connection, transaction
 
-BEIJING = 8 * 3600  # windows of a day start at midnight Beijing time, not UTC
-
 
 @dataclass(frozen=True)
 class Limit:
@@ -29,12 +28,9 @@ class Limit:
     limit: int
     window: int  # seconds
 
-    def counter_key(self, now: float) -> str:
+    def counter_key(self) -> str:
         digest = hashlib.blake2b(self.key.encode(), digest_size=12).hexdigest()  # no phone or IP in keys
-        return f"{self.name}:{digest}:{int((now + BEIJING) // self.window)}"
-
-    def seconds_left(self, now: float) -> int:
-        return max(1, int(self.window - (now + BEIJING) % self.window))
+        return f"{self.name}:{digest}"
 
 
 @dataclass(frozen=True)
@@ -45,43 +41,44 @@ class Refusal:
 
 class DatabaseCounters:
     def consume(self, limits: list[Limit], *, now: float | None = None) -> Refusal | None:
-        now = time.time() if now is None else now
+        now = int(time.time() if now is None else now)
         with transaction.atomic(), connection.cursor() as cursor:
             # IMMEDIATE on SQLite / row locks on PostgreSQL: concurrent consumers queue here.
-            counts = []
             for item in limits:
                 cursor.execute(
-                    "INSERT INTO accounts_ratecounter (key, expires, hits) VALUES (%s, %s, 1) "
-                    "ON CONFLICT (key) DO UPDATE SET hits = accounts_ratecounter.hits + 1 RETURNING hits",
-                    [item.counter_key(now), int(now) + item.seconds_left(now)],
+                    "INSERT INTO accounts_ratecounter (key, expires, hits) VALUES (%s, %s, 1) ON CONFLICT (key) DO UPDATE SET "
+                    "hits = CASE WHEN accounts_ratecounter.expires <= %s THEN 1 ELSE accounts_ratecounter.hits + 1 END, "
+                    "expires = CASE WHEN accounts_ratecounter.expires <= %s THEN excluded.expires ELSE accounts_ratecounter.expires END "
+                    "RETURNING hits, expires",
+                    [item.counter_key(), now + item.window, now, now],
                 )
-                counts.append(cursor.fetchone()[0])
-            refused = next((item for item, count in zip(limits, counts, strict=True) if count > item.limit), None)
-            if refused is not None:
-                transaction.set_rollback(True)  # all or nothing
-                return Refusal(refused, refused.seconds_left(now))
+                hits, expires = cursor.fetchone()
+                if hits > item.limit:
+                    transaction.set_rollback(True)  # all or nothing
+                    return Refusal(item, max(1, int(expires) - now))
         return None
 
     def count(self, item: Limit, *, now: float | None = None) -> int:
-        now = time.time() if now is None else now
+        now = int(time.time() if now is None else now)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT hits FROM accounts_ratecounter WHERE key = %s", [item.counter_key(now)])
+            cursor.execute("SELECT hits FROM accounts_ratecounter WHERE key = %s AND expires > %s", [item.counter_key(), now])
             row = cursor.fetchone()
         return row[0] if row else 0
 
     def release(self, limits: list[Limit], *, now: float | None = None) -> None:
         """Give back one event (a send the provider refused must not use up the quota)."""
-        now = time.time() if now is None else now
+        now = int(time.time() if now is None else now)
         with transaction.atomic(), connection.cursor() as cursor:
             for item in limits:
                 cursor.execute(
-                    "UPDATE accounts_ratecounter SET hits = hits - 1 WHERE key = %s AND hits > 0", [item.counter_key(now)]
+                    "UPDATE accounts_ratecounter SET hits = hits - 1 WHERE key = %s AND hits > 0 AND expires > %s",
+                    [item.counter_key(), now],
                 )
 
     def purge(self, *, now: float | None = None) -> int:
-        now = time.time() if now is None else now
+        now = int(time.time() if now is None else now)
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM accounts_ratecounter WHERE expires < %s", [int(now)])
+            cursor.execute("DELETE FROM accounts_ratecounter WHERE expires < %s", [now])
             return cursor.rowcount
 
     def clear(self) -> None:
@@ -89,16 +86,35 @@ class DatabaseCounters:
             cursor.execute("DELETE FROM accounts_ratecounter")
 
 
-# KEYS: counters. ARGV: now, then limit and ttl per key. Refuses (returns the index of the
-# first full counter, 1-based) or counts all; 0 = counted.
+# KEYS: counters (hashes: h = hits, e = window end). ARGV: now, then limit and window per
+# key. Refuses ({index of the first full counter, seconds left}) or counts all ({0, 0}).
 _CONSUME = """
+local now = tonumber(ARGV[1])
+local ends = {}
 for i = 1, #KEYS do
-  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[2 * i]) then return i end
+  ends[i] = tonumber(redis.call('HGET', KEYS[i], 'e') or '0')
+  if ends[i] > now and tonumber(redis.call('HGET', KEYS[i], 'h') or '0') >= tonumber(ARGV[2 * i]) then
+    return {i, ends[i] - now}
+  end
 end
 for i = 1, #KEYS do
-  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2 * i + 1]) end
+  if ends[i] > now then
+    redis.call('HINCRBY', KEYS[i], 'h', 1)
+  else
+    local stop = now + tonumber(ARGV[2 * i + 1])
+    redis.call('HSET', KEYS[i], 'h', 1, 'e', stop)
+    redis.call('EXPIREAT', KEYS[i], stop)
+  end
 end
-return 0
+return {0, 0}
+"""
+# KEYS: one counter. ARGV: now, delta. Hits in the current window after adding delta.
+_ADD = """
+if tonumber(redis.call('HGET', KEYS[1], 'e') or '0') <= tonumber(ARGV[1]) then return 0 end
+if tonumber(ARGV[2]) ~= 0 and tonumber(redis.call('HGET', KEYS[1], 'h') or '0') > 0 then
+  return redis.call('HINCRBY', KEYS[1], 'h', ARGV[2])
+end
+return tonumber(redis.call('HGET', KEYS[1], 'h') or '0')
 """
 
 
@@ -109,28 +125,25 @@ class RedisCounters:
         self.client = redis.Redis.from_url(url)
         self.prefix = f"{prefix}:limit:"
         self._consume = self.client.register_script(_CONSUME)
+        self._add = self.client.register_script(_ADD)
 
     def consume(self, limits: list[Limit], *, now: float | None = None) -> Refusal | None:
-        now = time.time() if now is None else now
-        args = [int(now)]
+        args = [int(time.time() if now is None else now)]
         for item in limits:
-            args += [item.limit, item.seconds_left(now) + 1]
-        refused = self._consume(keys=[self.prefix + item.counter_key(now) for item in limits], args=args)
+            args += [item.limit, item.window]
+        refused, seconds_left = self._consume(keys=[self.prefix + item.counter_key() for item in limits], args=args)
         if refused:
-            item = limits[refused - 1]
-            return Refusal(item, item.seconds_left(now))
+            return Refusal(limits[refused - 1], max(1, seconds_left))
         return None
 
     def count(self, item: Limit, *, now: float | None = None) -> int:
-        now = time.time() if now is None else now
-        return int(self.client.get(self.prefix + item.counter_key(now)) or 0)
+        now = int(time.time() if now is None else now)
+        return int(self._add(keys=[self.prefix + item.counter_key()], args=[now, 0]))
 
     def release(self, limits: list[Limit], *, now: float | None = None) -> None:
-        now = time.time() if now is None else now
-        pipe = self.client.pipeline()
+        now = int(time.time() if now is None else now)
         for item in limits:
-            pipe.decr(self.prefix + item.counter_key(now))
-        pipe.execute()
+            self._add(keys=[self.prefix + item.counter_key()], args=[now, -1])
 
     def purge(self, *, now: float | None = None) -> int:
         return 0  # keys expire by themselves

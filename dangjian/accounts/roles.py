@@ -1,0 +1,60 @@
+"""The roles, as Django groups. A migration creates the groups; their permissions are
+defined here and applied after every `migrate` (permissions themselves only exist once
+all migrations have run, so a migration alone could not grant them)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+READER, CONTRIBUTOR, FIRST_REVIEW, SECOND_REVIEW, FINAL_REVIEW, SITE_ADMIN, AUDITOR = (
+    "读者", "投稿人", "编辑/初审", "复审", "终审/总编辑", "站点管理员", "审计员",
+)
+ADMIN = "wagtailadmin.access_admin"
+IMAGES = ["wagtailimages.add_image", "wagtailimages.change_image", "wagtailimages.choose_image"]
+DOCUMENTS = ["wagtaildocs.add_document", "wagtaildocs.change_document", "wagtaildocs.choose_document"]
+
+# Model permissions ("app_label.codename") and page permissions on the whole page tree.
+ROLES: dict[str, tuple[list[str], list[str]]] = {
+    READER: ([], []),
+    # Contributors work on the public site only; contributing also needs a verified phone.
+    CONTRIBUTOR: ([], []),
+    FIRST_REVIEW: ([ADMIN, *IMAGES, *DOCUMENTS], ["add_page", "change_page"]),
+    SECOND_REVIEW: ([ADMIN, *IMAGES, *DOCUMENTS], ["add_page", "change_page"]),
+    FINAL_REVIEW: ([ADMIN, *IMAGES, *DOCUMENTS], ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]),
+    SITE_ADMIN: (
+        [ADMIN, *IMAGES, *DOCUMENTS, "wagtailimages.delete_image", "wagtaildocs.delete_document",
+         "accounts.add_user", "accounts.change_user", "accounts.delete_user", "auth.add_group", "auth.change_group",
+         "portal.change_portalsettings", "wagtailcore.add_site", "wagtailcore.change_site",
+         "wagtailredirects.add_redirect", "wagtailredirects.change_redirect", "wagtailredirects.delete_redirect",
+         "accounts.view_loginrecord"],
+        ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"],
+    ),
+    AUDITOR: ([ADMIN, "accounts.view_loginrecord"], []),
+}
+
+
+def roles_create(*, group_model=Group) -> None:
+    for name in ROLES:
+        group_model.objects.get_or_create(name=name)
+
+
+def roles_sync(**kwargs) -> None:
+    """Give each role exactly the permissions above (post_migrate handler)."""
+    from wagtail.models import GroupPagePermission, Page
+
+    root = Page.get_first_root_node()
+    for name, (model_perms, page_perms) in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        query = Q(pk__in=[])
+        for perm in model_perms:
+            app_label, codename = perm.split(".")
+            query |= Q(content_type__app_label=app_label, codename=codename)
+        wanted = list(Permission.objects.filter(query))
+        group.permissions.set(wanted)
+        if root is None:
+            continue
+        GroupPagePermission.objects.filter(group=group).exclude(permission__codename__in=page_perms).delete()
+        for codename in page_perms:
+            permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+            GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)

@@ -1,0 +1,51 @@
+"""Roles are groups made by a migration with permissions from code; the auditor reads the
+login records and can change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from wagtail.models import GroupPagePermission
+
+from dangjian.accounts import roles
+from dangjian.accounts.services import login_record_add
+from dangjian.portal.tests.fixtures import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_role_exists_with_the_permissions_defined_in_code():
+    assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ROLES)
+    for name, (model_perms, page_perms) in roles.ROLES.items():
+        group = Group.objects.get(name=name)
+        have = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        assert have == set(model_perms), name
+        assert set(GroupPagePermission.objects.filter(group=group).values_list("permission__codename", flat=True)) == set(page_perms), name
+    assert "publish_page" not in roles.ROLES[roles.FIRST_REVIEW][1]  # only the final review publishes
+
+
+def member(name: str, role: str):
+    user = get_user_model().objects.create_user(name, password="x-Long-password-1")
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def test_the_auditor_reads_login_records_and_changes_nothing(client, portal_site):
+    login_record_add(identifier="+8613800138000", method="sms", result="success", ip="10.1.1.1", user_agent="UA")
+    client.force_login(member("auditor", roles.AUDITOR))
+    page = client.get("/admin/accounts/login-records/")
+    assert page.status_code == 200 and "138****8000" in page.content.decode() and "13800138000" not in page.content.decode()
+    article = make_article(portal_site.channels[0])
+    assert client.get(f"/admin/pages/{article.pk}/edit/").status_code in (302, 403)
+    assert client.post(f"/admin/pages/{article.pk}/delete/").status_code in (302, 403)
+    article.refresh_from_db()
+    assert article.live
+    assert client.get("/admin/users/").status_code in (302, 403)
+    assert client.get("/admin/settings/portal/portalsettings/").status_code in (302, 403)
+
+
+def test_others_cannot_read_login_records(client):
+    client.force_login(member("editor", roles.FIRST_REVIEW))
+    assert client.get("/admin/accounts/login-records/").status_code == 302  # Wagtail's "permission denied"
+    assert client.get("/admin/").status_code == 200  # but editors do use the admin
