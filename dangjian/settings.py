@@ -243,6 +243,7 @@ SMS_LIMITS_IP = env("DANGJIAN_SMS_LIMITS_IP", "10/60,30/86400")
 SMS_LIMITS_SESSION = env("DANGJIAN_SMS_LIMITS_SESSION", "5/3600")
 LOGIN_RECORD_DAYS = int(env("DANGJIAN_LOGIN_RECORD_DAYS", "180"))
 # django-simple-captcha: a sum to work out, easier for elderly readers than distorted letters.
+WAGTAILADMIN_USER_LOGIN_FORM = "dangjian.accounts.forms.StaffLoginForm"
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.math_challenge"
 CAPTCHA_TIMEOUT = 5  # minutes
 CAPTCHA_IMAGE_SIZE = (150, 50)

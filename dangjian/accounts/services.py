@@ -51,6 +51,14 @@ def phone_limits(phone: str) -> list[Limit]:
     ]
 
 
+PASSWORD_LOCK_SECONDS = 15 * 60
+
+
+def password_limits(*, username: str, ip: str) -> list[Limit]:
+    return [Limit("password-user", username.lower(), 5, PASSWORD_LOCK_SECONDS),
+            Limit("password-ip", ip, 20, PASSWORD_LOCK_SECONDS)]
+
+
 def failure_limit(phone: str) -> Limit:
     return Limit("code-failures", phone, DAILY_FAILURES, DAY)
 
@@ -183,3 +191,45 @@ def login_records_purge(*, now: dt.datetime | None = None) -> int:
 def user_sessions_end(*, user) -> None:
     """Log the user out of every browser: the session hash includes session_epoch."""
     get_user_model().objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+
+
+def user_data_export(*, user) -> dict:
+    """What the site keeps about a person (个人信息保护法: the right to a copy)."""
+    records = LoginRecord.objects.filter(user=user).order_by("-created_at")
+    return {
+        "user_name": user.get_username(),
+        "mobile_number": user.phone,
+        "phone_verified": user.phone_verified,
+        "display_name": user.display_name,
+        "real_name": user.real_name,
+        "organization": user.organization,
+        "email": user.email,
+        "date_joined": user.date_joined.isoformat(),
+        "last_login": user.last_login.isoformat() if user.last_login else None,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "login_records": [
+            {"time": r.created_at.isoformat(), "method": r.method, "result": r.result, "ip": r.ip, "browser": r.user_agent}
+            for r in records
+        ],
+    }
+
+
+@transaction.atomic
+def user_delete(*, user) -> None:
+    """Delete an account: personal data is removed; the row stays, anonymized and inactive,
+    so that pages it edited keep their history. Published articles keep their byline text,
+    which is part of the article, not of the account."""
+    phone = user.phone
+    if phone:
+        PhoneCode.objects.filter(phone=phone).delete()
+    LoginRecord.objects.filter(user=user).update(user=None, identifier="-", user_agent="")
+    user.username = f"deleted-{user.pk}"
+    user.phone, user.phone_verified = None, False
+    user.display_name, user.real_name, user.organization = "", "", ""
+    user.first_name, user.last_name, user.email = "", "", ""
+    user.is_active, user.is_staff, user.is_superuser = False, False, False
+    user.set_unusable_password()
+    user.session_epoch += 1
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()

@@ -41,6 +41,15 @@ class ConsoleBackend:
             log.write(f"{dt.datetime.now().isoformat(timespec='seconds')}\t{phone}\t{text}\n")
 
 
+def console_last_message(phone: str) -> str:
+    """The last message the console backend wrote for `phone` (shown on screen in DEBUG)."""
+    try:
+        lines = (settings.DATA_DIR / "sms.log").read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return ""
+    return next((line.split("\t")[2] for line in reversed(lines) if line.split("\t")[1:2] == [phone]), "")
+
+
 def aliyun_percent(value: str) -> str:
     """Alibaba Cloud's "special URL encoding": RFC 3986, space as %20, ~ kept."""
     return urllib.parse.quote(value, safe="~")

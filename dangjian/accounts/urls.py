@@ -9,4 +9,7 @@ urlpatterns = [
     path("login/status/", views.login_code_status, name="login_status"),
     path("logout/", views.logout_view, name="logout"),
     path("logout/all/", views.logout_everywhere, name="logout_all"),
+    path("me/", views.profile, name="profile"),
+    path("me/export/", views.profile_export, name="profile_export"),
+    path("me/delete/", views.profile_delete, name="profile_delete"),
 ]

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 from dangjian.core.clientip import client_ip
 
 from . import services
-from .forms import CodeForm, PhoneForm
+from .forms import CodeForm, PhoneForm, ProfileForm
 from .models import LoginRecord, PhoneCode
 from .phone import mask_phone
+from .sms import console_last_message
 
 SESSION_KEY = "accounts_login"
 
@@ -77,6 +78,7 @@ def login_code(request):
         "form": form, "masked_phone": mask_phone(phone), "minutes": services.CODE_MINUTES,
         "status": services.code_request_status(pending["request"]), "phone": phone, "next": pending.get("next", "/"),
         "show_sms_log": settings.DEBUG and settings.SMS_BACKEND == "console",
+        "demo_sms": console_last_message(phone) if settings.DEBUG and settings.SMS_BACKEND == "console" else "",
     })
 
 
@@ -84,6 +86,36 @@ def login_code_status(request):
     pending = request.session.get(SESSION_KEY)
     status = services.code_request_status(pending["request"]) if pending else "none"
     return JsonResponse({"status": status}, headers={"Cache-Control": "no-store"})
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        saved = True
+    return render(request, "accounts/profile.html", {
+        "form": form, "saved": saved, "masked_phone": mask_phone(request.user.phone) if request.user.phone else "",
+    })
+
+
+@login_required
+def profile_export(request):
+    data = services.user_data_export(user=request.user)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def profile_delete(request):
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        services.user_delete(user=request.user)
+        logout(request)
+        return render(request, "accounts/deleted.html")
+    return render(request, "accounts/delete.html")
 
 
 @require_POST

@@ -39,3 +39,12 @@ def test_the_console_backend_writes_the_message_where_the_operator_finds_it(sett
     ConsoleBackend().send_code("+8613800138000", "123456", 5)
     line = (settings.DATA_DIR / "sms.log").read_text().splitlines()[-1]
     assert "+8613800138000" in line and "123456" in line and "5 分钟" in line
+
+
+def test_in_debug_the_code_page_shows_the_demo_message(client, settings, sms_outbox, db):
+    settings.DEBUG = True
+    client.post("/login/", {"phone": "13800138000"}, REMOTE_ADDR="10.1.2.3")
+    page = client.get("/login/code/").content.decode()
+    assert sms_outbox()[-1][1] in page
+    settings.DEBUG = False
+    assert sms_outbox()[-1][1] not in client.get("/login/code/").content.decode()

@@ -1,0 +1,68 @@
+"""Password lockout for staff, the profile, a copy of my data, deleting my account."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from dangjian.accounts.models import LoginRecord
+from dangjian.accounts.services import login_record_add
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_login(client, username, password, ip="10.1.1.1"):
+    return client.post("/admin/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_five_wrong_passwords_lock_password_login_with_a_clear_message(client):
+    get_user_model().objects.create_superuser("chief", password="x-Long-password-1")
+    for _ in range(5):
+        assert admin_login(client, "chief", "wrong").status_code == 200
+    locked = admin_login(client, "chief", "x-Long-password-1")
+    assert locked.status_code == 200 and "锁定" in locked.content.decode()
+    results = list(LoginRecord.objects.order_by("created_at").values_list("result", flat=True))
+    assert results == ["wrong_password"] * 5 + ["locked"]
+    other = admin_login(client.__class__(), "someone-else", "x", ip="10.1.1.2")
+    assert other.status_code == 200  # other accounts are not locked
+
+
+def test_a_right_password_logs_in_and_is_recorded(client):
+    get_user_model().objects.create_superuser("chief", password="x-Long-password-1")
+    assert admin_login(client, "chief", "x-Long-password-1").status_code == 302
+    assert LoginRecord.objects.get().result == "success"
+
+
+def test_profile_edit_export_and_delete(client):
+    user = get_user_model().objects.create_user(
+        "reader", phone="+8613800138000", phone_verified=True, real_name="王小明", organization="红星村党支部",
+    )
+    login_record_add(identifier=user.phone, method="sms", result="success", ip="10.2.2.2", user_agent="UA", user=user)
+    client.force_login(user)
+    page = client.get("/me/").content.decode()
+    assert "138****8000" in page and "王小明" in page
+    assert client.post("/me/", {"display_name": "小明", "real_name": "王小明", "organization": "红星村党支部"}).status_code == 200
+    export = client.get("/me/export/")
+    data = json.loads(export.content)
+    assert export["Content-Disposition"].startswith("attachment")
+    assert data["mobile_number"] == "+8613800138000" and data["real_name"] == "王小明" and data["display_name"] == "小明"
+    assert data["login_records"][0]["ip"] == "10.2.2.2"
+    assert client.post("/me/delete/", {"confirm": "yes"}).status_code == 200
+    user.refresh_from_db()
+    assert not user.is_active and user.phone is None and user.real_name == "" and user.organization == ""
+    # Nothing in any table still holds the number or the real name.
+    for model in apps.get_models():
+        table = model._meta.db_table
+        text_columns = [f.column for f in model._meta.concrete_fields if f.get_internal_type() in ("CharField", "TextField")]
+        for column in text_columns:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f'SELECT COUNT(*) FROM "{table}" WHERE "{column}" LIKE %s OR "{column}" LIKE %s OR "{column}" LIKE %s',
+                    ["%13800138000%", "%王小明%", "%8000%"],
+                )
+                assert cursor.fetchone()[0] == 0, (table, column)
+    assert client.get("/me/").status_code == 302  # logged out
