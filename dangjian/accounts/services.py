@@ -134,9 +134,10 @@ def phone_code_send(*, phone: str, purpose: str, request_id: str) -> None:
         logger.warning("SMS budget: %d of %d messages used today", used, settings.SMS_DAILY_BUDGET)
 
 
-def phone_code_verify(*, phone: str, purpose: str, code: str) -> bool:
+def phone_code_verify(*, phone: str, purpose: str, code: str, use: bool = True) -> bool:
     """True once for the right, live code; every wrong entry counts against the code (5)
-    and the phone's day (20)."""
+    and the phone's day (20). With use=False a right code stays usable (for checking two
+    codes before using either)."""
     if counters().count(failure_limit(phone)) >= DAILY_FAILURES:
         return False
     now = timezone.now()
@@ -144,6 +145,8 @@ def phone_code_verify(*, phone: str, purpose: str, code: str) -> bool:
                                     failures__lt=CODE_MAX_FAILURES)
     entry = live.values_list("pk", "code_hash").first()
     if entry is not None and code.isdigit() and len(code) == 6 and hmac.compare_digest(entry[1], _code_hash(phone, purpose, code)):
+        if not use:
+            return True
         # Single use even under concurrent entries: only one UPDATE finds it unused.
         return live.filter(pk=entry[0]).update(used_at=now) == 1
     if entry is not None:
@@ -233,3 +236,27 @@ def user_delete(*, user) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+
+
+class PhoneTaken(Exception):
+    pass
+
+
+@transaction.atomic
+def user_phone_change(*, user, new_phone: str, new_code: str, old_code: str | None) -> bool:
+    """Move the account to `new_phone` once the code sent to it, and the code sent to the
+    current number (if there is one), are both right. PhoneTaken if another account has it."""
+    checks = [(new_phone, PhoneCode.Purpose.PHONE_CHANGE, new_code)]
+    if user.phone:
+        checks.append((user.phone, PhoneCode.Purpose.PHONE_CONFIRM_OLD, old_code or ""))
+    # Check both first (a wrong one counts as a failure), then use both.
+    if not all([phone_code_verify(phone=p, purpose=purpose, code=c, use=False) for p, purpose, c in checks]):
+        return False
+    if not all(phone_code_verify(phone=p, purpose=purpose, code=c) for p, purpose, c in checks):
+        transaction.set_rollback(True)  # another request used one meanwhile
+        return False
+    if get_user_model().objects.filter(phone=new_phone).exclude(pk=user.pk).exists():
+        raise PhoneTaken
+    user.phone, user.phone_verified = new_phone, True
+    user.save(update_fields=["phone", "phone_verified"])
+    return True

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("logout/all/", views.logout_everywhere, name="logout_all"),
     path("me/", views.profile, name="profile"),
+    path("me/phone/", views.profile_phone, name="profile_phone"),
     path("me/export/", views.profile_export, name="profile_export"),
     path("me/delete/", views.profile_delete, name="profile_delete"),
 ]

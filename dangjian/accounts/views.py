@@ -101,6 +101,46 @@ def profile(request):
 
 
 @login_required
+def profile_phone(request):
+    """Change the number: codes go to the new number and to the current one; both needed."""
+    user, ip = request.user, client_ip(request.META)
+    pending = request.session.get("accounts_phone_change")
+    if request.method == "POST" and "phone" in request.POST:
+        form = PhoneForm(request.POST)
+        if form.is_valid():
+            new_phone = form.cleaned_data["phone"]
+            requests = [services.phone_code_request(phone=new_phone, purpose=PhoneCode.Purpose.PHONE_CHANGE,
+                                                    ip=ip, session_key=_session_key(request))]
+            if user.phone:
+                requests.append(services.phone_code_request(phone=user.phone, purpose=PhoneCode.Purpose.PHONE_CONFIRM_OLD,
+                                                            ip=ip, session_key=_session_key(request)))
+            refused = next((r.refused for r in requests if r.refused), None)
+            if refused is None:
+                request.session["accounts_phone_change"] = {"phone": new_phone}
+                return redirect("accounts:profile_phone")
+            form.add_error(None, _("Too many requests from this network or browser; please try again in %(seconds)d seconds.")
+                           % {"seconds": refused.retry_after})
+        return render(request, "accounts/phone.html", {"form": form})
+    if pending and request.method == "POST":
+        try:
+            changed = services.user_phone_change(user=user, new_phone=pending["phone"], new_code=request.POST.get("new_code", "").strip(),
+                                                 old_code=request.POST.get("old_code", "").strip())
+        except services.PhoneTaken:
+            changed, error = False, _("This number belongs to another account.")
+        else:
+            error = "" if changed else _("The code is wrong or no longer valid. Check the SMS, or ask for a new code.")
+        if changed:
+            request.session.pop("accounts_phone_change", None)
+            return redirect("accounts:profile")
+        return render(request, "accounts/phone.html", {"pending": pending, "masked_new": mask_phone(pending["phone"]),
+                                                       "masked_old": mask_phone(user.phone) if user.phone else "", "error": error})
+    if pending:
+        return render(request, "accounts/phone.html", {"pending": pending, "masked_new": mask_phone(pending["phone"]),
+                                                       "masked_old": mask_phone(user.phone) if user.phone else ""})
+    return render(request, "accounts/phone.html", {"form": PhoneForm()})
+
+
+@login_required
 def profile_export(request):
     data = services.user_data_export(user=request.user)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
