@@ -20,6 +20,8 @@ from functools import cache
 from django.conf import settings
 from django.db import connection, transaction
 
+from dangjian.core.redis_keys import delete_prefix
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -149,9 +151,7 @@ class RedisCounters:
         return 0  # keys expire by themselves
 
     def clear(self) -> None:
-        keys = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
-        if keys:
-            self.client.delete(*keys)
+        delete_prefix(self.client, self.prefix)
 
 
 @cache

@@ -50,6 +50,8 @@ from functools import cache
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from dangjian.core.redis_keys import delete_prefix
+
 # page_id, hour (hours since the epoch, UTC) -> views
 Increments = dict[tuple[int, int], int]
 
@@ -442,9 +444,7 @@ class RedisBuffer:
 
     def clear(self) -> None:
         """Drop everything buffered (tests and `demo --reset` only)."""
-        keys = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
-        if keys:
-            self.client.delete(*keys)
+        delete_prefix(self.client, self.prefix)
 
 
 @cache

@@ -107,10 +107,9 @@ def backend_env(data_dir: Path, **extra: str):
             if redis_url:
                 import redis
 
-                client = redis.Redis.from_url(redis_url)
-                keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-                if keys:
-                    client.delete(*keys)
+                from dangjian.core.redis_keys import delete_prefix
+
+                delete_prefix(redis.Redis.from_url(redis_url), f"{prefix}:")
 
 
 @contextmanager
