@@ -121,10 +121,9 @@ def bench_mode(mode: str, seconds: int, connections: int, redis_url: str) -> Non
             if prefix:
                 import redis
 
-                client = redis.Redis.from_url(redis_url)
-                keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-                if keys:
-                    client.delete(*keys)
+                from dangjian.core.redis_keys import delete_prefix
+
+                delete_prefix(redis.Redis.from_url(redis_url), f"{prefix}:")
     lost, doubled = max(0, result["accepted"] - stored), max(0, stored - result["accepted"])
     print(f"{mode:9s} accepted {result['accepted']:>8d}  {result['per_second']:>8.0f}/s  p50 {result['p50']:.2f} ms"
           f"  p99 {result['p99']:.2f} ms  stored {stored}  lost {lost}  doubled {doubled}"

@@ -43,12 +43,14 @@ def requester_limits(*, ip: str, session_key: str) -> list[Limit]:
     return _limits(settings.SMS_LIMITS_IP, "sms-ip", ip) + _limits(settings.SMS_LIMITS_SESSION, "sms-session", session_key)
 
 
+def sms_budget_limit() -> Limit:
+    return Limit("sms-budget", "all", settings.SMS_DAILY_BUDGET, DAY)
+
+
 def phone_limits(phone: str) -> list[Limit]:
     """Limits on the number and the budget: never revealed (that would tell who is registered
     or who was just sent a code)."""
-    return _limits(settings.SMS_LIMITS_PHONE, "sms-phone", phone) + [
-        Limit("sms-budget", "all", settings.SMS_DAILY_BUDGET, DAY)
-    ]
+    return _limits(settings.SMS_LIMITS_PHONE, "sms-phone", phone) + [sms_budget_limit()]
 
 
 PASSWORD_LOCK_SECONDS = 15 * 60
@@ -128,8 +130,7 @@ def phone_code_send(*, phone: str, purpose: str, request_id: str) -> None:
         cache.set(_status_key(request_id), "failed", 15 * 60)
         return
     cache.set(_status_key(request_id), "sent", 15 * 60)
-    budget = Limit("sms-budget", "all", settings.SMS_DAILY_BUDGET, DAY)
-    used = counters().count(budget)
+    used = counters().count(sms_budget_limit())
     if used >= settings.SMS_BUDGET_WARNING:
         logger.warning("SMS budget: %d of %d messages used today", used, settings.SMS_DAILY_BUDGET)
 

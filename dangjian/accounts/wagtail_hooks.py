@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
 
@@ -66,3 +67,27 @@ class LoginRecordsMenuItem(MenuItem):
 @hooks.register("register_reports_menu_item")
 def login_records_menu_item():
     return LoginRecordsMenuItem(_("Login records"), reverse("accounts_login_records"), icon_name="key", order=900)
+
+
+class SmsBudgetPanel(Component):
+    """On the admin home page of site administrators: today's SMS against the budget,
+    highlighted from the warning threshold on."""
+
+    name = "sms_budget"
+    order = 50
+    template_name = "accounts/admin/sms_budget_panel.html"
+
+    def get_context_data(self, parent_context=None):
+        from django.conf import settings
+
+        from .limits import counters
+        from .services import sms_budget_limit
+
+        used = counters().count(sms_budget_limit())
+        return {"used": used, "budget": settings.SMS_DAILY_BUDGET, "warning": used >= settings.SMS_BUDGET_WARNING}
+
+
+@hooks.register("construct_homepage_panels")
+def add_sms_budget_panel(request, panels):
+    if request.user.has_perm("accounts.view_loginrecord"):
+        panels.append(SmsBudgetPanel())

@@ -49,3 +49,19 @@ def test_others_cannot_read_login_records(client):
     client.force_login(member("editor", roles.FIRST_REVIEW))
     assert client.get("/admin/accounts/login-records/").status_code == 302  # Wagtail's "permission denied"
     assert client.get("/admin/").status_code == 200  # but editors do use the admin
+
+
+def test_site_admins_see_the_sms_budget_with_a_warning_near_the_cap(client, settings, sms_outbox):
+    from dangjian.accounts import services
+    from dangjian.accounts.models import PhoneCode
+
+    settings.SMS_DAILY_BUDGET, settings.SMS_BUDGET_WARNING = 3, 2
+    client.force_login(member("admin", roles.SITE_ADMIN))
+    assert "今日已发送 0 条，每日预算 3 条" in client.get("/admin/").content.decode()
+    for n in range(4):
+        services.phone_code_request(phone=f"+861380013800{n}", purpose=PhoneCode.Purpose.LOGIN, ip=f"10.0.0.{n}", session_key=f"s{n}")
+    home = client.get("/admin/").content.decode()
+    assert "今日已发送 3 条" in home and "即将用完每日预算" in home
+    assert len(sms_outbox()) == 3  # the cap is a hard stop
+    client.force_login(member("editor", roles.FIRST_REVIEW))
+    assert "今日短信" not in client.get("/admin/").content.decode()
