@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 VISITOR_COOKIE = "dj_vid"
 PATH = re.compile(r"^/pv/([1-9][0-9]{0,11})$")
-_VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
 _COOKIE = re.compile(r"(?:^|;)\s*" + VISITOR_COOKIE + r"=([0-9a-f]{32})(?:;|\s|$)")
 _JSON = ("Content-Type", "application/json")
 _NO_STORE = ("Cache-Control", "no-store")
@@ -104,6 +103,16 @@ def _cross_site(origin: str, host: str, fetch_site: str) -> bool:
     return False
 
 
+def answer_request(page_id: int, meta, *, staff: bool = False) -> tuple[int, list[tuple[str, str]], bytes]:
+    """`answer` for a request's WSGI environ (Django's request.META is one too)."""
+    cookie = _COOKIE.search(meta.get("HTTP_COOKIE", ""))
+    return answer(
+        page_id=page_id, method=meta.get("REQUEST_METHOD", ""), cookie=cookie.group(1) if cookie else "",
+        ip=client_ip(meta), user_agent=meta.get("HTTP_USER_AGENT", ""), host=meta.get("HTTP_HOST", ""),
+        origin=meta.get("HTTP_ORIGIN", ""), fetch_site=meta.get("HTTP_SEC_FETCH_SITE", ""), staff=staff,
+    )
+
+
 def answer(*, page_id: int, method: str, cookie: str, ip: str, user_agent: str, host: str,
            origin: str = "", fetch_site: str = "", staff: bool = False) -> tuple[int, list[tuple[str, str]], bytes]:
     """Count a view if it should count; (status, headers, body) for the beacon's answer."""
@@ -124,7 +133,7 @@ def answer(*, page_id: int, method: str, cookie: str, ip: str, user_agent: str, 
         else:
             now = time.time()
             keys = []
-            if _VISITOR_ID.match(cookie):
+            if cookie:  # a valid visitor id (answer_request reads only well-formed ones)
                 keys.append(_digest("v", str(page_id), cookie))
             else:
                 # No cookie yet: count by IP + user agent (salted per day, so the hash links
@@ -173,19 +182,8 @@ class BeaconApp:
         if not path.startswith("/pv/"):
             return self.app(environ, start_response)
         match = PATH.match(path)
-        raw_cookie = environ.get("HTTP_COOKIE", "")
-        if match is None or self.session_marker in raw_cookie:
+        if match is None or self.session_marker in environ.get("HTTP_COOKIE", ""):
             return self.app(environ, start_response)
-        cookie = _COOKIE.search(raw_cookie)
-        status, headers, body = answer(
-            page_id=int(match.group(1)),
-            method=environ.get("REQUEST_METHOD", ""),
-            cookie=cookie.group(1) if cookie else "",
-            ip=client_ip(environ),
-            user_agent=environ.get("HTTP_USER_AGENT", ""),
-            host=environ.get("HTTP_HOST", ""),
-            origin=environ.get("HTTP_ORIGIN", ""),
-            fetch_site=environ.get("HTTP_SEC_FETCH_SITE", ""),
-        )
+        status, headers, body = answer_request(int(match.group(1)), environ)
         start_response(f"{status} {_REASONS[status]}", [*headers, ("Content-Length", str(len(body)))])
         return [body]

@@ -167,3 +167,9 @@ def test_a_trusted_proxy_header_names_the_client(article, settings):
     statuses = [send_beacon(article.pk, visitor=new_visitor(), ip="127.0.0.1", x_real_ip=f"10.0.0.{n % 3}")[0] for n in range(6)]
     assert statuses == [200] * 6  # three clients behind the proxy, two each
 
+
+
+@pytest.mark.parametrize("cookie", ["not-hex", "<script>alert(1)</script>", "0" * 31, "0" * 33, "'; DROP TABLE seen; --"])
+def test_a_malformed_visitor_cookie_counts_as_none_and_is_replaced(article, cookie):
+    status, answer, new_cookie = send_beacon(article.pk, visitor=cookie)
+    assert status == 200 and answer["counted"] is True and new_cookie and new_cookie != cookie
