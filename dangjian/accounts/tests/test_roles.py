@@ -42,6 +42,8 @@ def test_the_auditor_reads_login_records_and_changes_nothing(client, portal_site
     article.refresh_from_db()
     assert article.live
     assert client.get("/admin/users/").status_code in (302, 403)
+    audit = client.get("/admin/accounts/audit-log/").content.decode()
+    assert article.title in audit  # Wagtail's own log of the article's creation, readable to the auditor
     assert client.get("/admin/settings/portal/portalsettings/").status_code in (302, 403)
 
 
@@ -65,3 +67,10 @@ def test_site_admins_see_the_sms_budget_with_a_warning_near_the_cap(client, sett
     assert len(sms_outbox()) == 3  # the cap is a hard stop
     client.force_login(member("editor", roles.FIRST_REVIEW))
     assert "今日短信" not in client.get("/admin/").content.decode()
+
+
+def test_the_audit_log_exports(client, portal_site):
+    make_article(portal_site.channels[0], title="审计用文章")
+    client.force_login(member("auditor", roles.AUDITOR))
+    response = client.get("/admin/accounts/audit-log/", {"export": "csv"})
+    assert "审计用文章" in b"".join(response.streaming_content).decode("utf-8-sig")
