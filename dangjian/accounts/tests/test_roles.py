@@ -74,3 +74,20 @@ def test_the_audit_log_exports(client, portal_site):
     client.force_login(member("auditor", roles.AUDITOR))
     response = client.get("/admin/accounts/audit-log/", {"export": "csv"})
     assert "审计用文章" in b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+def test_login_records_are_kept_180_days_then_purged():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dangjian.accounts.models import LoginRecord
+    from dangjian.accounts.tasks import purge_account_records
+
+    for days in (179, 181):
+        login_record_add(identifier="someone", method="password", result="success", ip="10.0.0.1", user_agent="")
+        LoginRecord.objects.filter(created_at__gt=timezone.now() - dt.timedelta(minutes=1)).update(
+            created_at=timezone.now() - dt.timedelta(days=days))
+    purge_account_records.call()
+    ages = [(timezone.now() - created).days for created in LoginRecord.objects.values_list("created_at", flat=True)]
+    assert ages == [179]
