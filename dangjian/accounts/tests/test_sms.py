@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dangjian.accounts.sms import ConsoleBackend, aliyun_signature, tencent_authorization
 
 
@@ -48,3 +50,30 @@ def test_in_debug_the_code_page_shows_the_demo_message(client, settings, sms_out
     assert sms_outbox()[-1][1] in page
     settings.DEBUG = False
     assert sms_outbox()[-1][1] not in client.get("/login/code/").content.decode()
+
+
+@pytest.fixture
+def unreachable_provider(settings, monkeypatch):
+    """The real Alibaba Cloud backend, pointed at a port where nothing listens."""
+    from dangjian.accounts import sms
+    from dangjian.testing.processes import free_port
+
+    settings.SMS_BACKEND = "aliyun"
+    settings.SMS_ACCESS_KEY_ID, settings.SMS_ACCESS_KEY_SECRET, settings.SMS_TEMPLATE_ID = "id", "secret", "SMS_1"
+    monkeypatch.setattr(sms.AliyunBackend, "endpoint", f"http://127.0.0.1:{free_port()}/")
+    sms.backend.cache_clear()
+    yield
+    sms.backend.cache_clear()
+
+
+def test_a_provider_error_tells_the_user_and_uses_no_quota(client, sms_outbox, unreachable_provider, db):
+    from dangjian.accounts import services
+    from dangjian.accounts.limits import counters
+    from dangjian.accounts.models import PhoneCode
+
+    assert client.post("/login/", {"phone": "13800138000"}, REMOTE_ADDR="10.1.1.9").status_code == 302
+    page = client.get("/login/code/").content.decode()
+    assert "短信没有发送成功" in page
+    assert all(counters().count(item) == 0 for item in services.phone_limits("+8613800138000"))
+    assert not PhoneCode.objects.exists()
+    assert client.get("/login/status/").json() == {"status": "failed"}
