@@ -13,7 +13,7 @@ from django.conf import settings
 from dangjian.accounts.tasks import purge_account_records
 from dangjian.pageviews.tasks import compact_hourly_views, flush_views, refresh_hot_lists
 
-from .tasks import publish_scheduled_pages, record_heartbeat
+from .tasks import clear_expired_sessions, publish_scheduled_pages, record_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ PERIODIC = [
     (refresh_hot_lists, settings.HOT_LISTS_SECONDS),
     (compact_hourly_views, 3600),
     (purge_account_records, 3600),
+    (clear_expired_sessions, 3600),
 ]
 
 

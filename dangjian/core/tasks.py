@@ -22,3 +22,10 @@ def publish_scheduled_pages() -> None:
 def record_heartbeat() -> None:
     """Proof that a worker is taking tasks off the queue; /readyz reads it."""
     cache.set(HEARTBEAT_KEY, time.time(), timeout=None)
+
+
+@task()
+def clear_expired_sessions() -> None:
+    """Django's own cleanup: every visit to the login page starts a session (the per-browser
+    SMS limit counts by it), and expired ones would otherwise stay in the table."""
+    call_command("clearsessions", verbosity=0)

@@ -201,3 +201,16 @@ def test_limits_are_all_or_nothing():
     refused = counters().consume([b, a])
     assert refused is not None and refused.limit == a
     assert counters().count(b) == 1  # b was not counted for the refused attempt
+
+
+def test_an_address_over_its_limit_is_told_in_chinese_how_long_to_wait(client, settings, sms_outbox):
+    from captcha.models import CaptchaStore
+
+    settings.SMS_LIMITS_IP = "1/60"
+    assert client.post("/login/", {"phone": "13800138001"}, REMOTE_ADDR="10.4.4.5").status_code == 302
+    key = CaptchaStore.generate_key()
+    answer = CaptchaStore.objects.get(hashkey=key).response
+    refused = Client().post("/login/", {"phone": "13800138002", "captcha_0": key, "captcha_1": answer}, REMOTE_ADDR="10.4.4.5")
+    text = refused.content.decode()
+    assert refused.status_code == 200 and "请求过于频繁" in text and "秒后再试" in text
+    assert len(sms_outbox()) == 1

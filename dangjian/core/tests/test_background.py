@@ -70,3 +70,20 @@ def test_worker_runs_queued_tasks_and_publishes_scheduled_revisions(tmp_path, ba
             scenario(clean_env(tmp_path, DATABASE_URL=url, REDIS_URL=os.environ["REDIS_URL"],
                                DANGJIAN_CACHE_PREFIX=f"bg{os.getpid()}"))
 
+
+
+@pytest.mark.django_db
+def test_expired_sessions_are_cleared_by_the_scheduled_task(client):
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from dangjian.core.scheduler import PERIODIC
+    from dangjian.core.tasks import clear_expired_sessions
+
+    assert clear_expired_sessions in [task for task, _seconds in PERIODIC]
+    client.get("/login/")  # a visit to the login page starts a session
+    Session.objects.create(session_key="x" * 40, session_data="", expire_date=timezone.now() - dt.timedelta(days=1))
+    clear_expired_sessions.call()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [client.session.session_key]
