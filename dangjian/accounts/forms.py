@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import unicodedata
+
 from captcha.fields import CaptchaField
 from django import forms
 from django.core.exceptions import ValidationError
@@ -39,16 +41,22 @@ class ProfileForm(forms.ModelForm):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("SMS code"), min_length=6, max_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
-        error_messages={"min_length": _("The code has 6 digits."), "max_length": _("The code has 6 digits.")},
+        label=_("SMS code"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        error_messages={"max_length": _("The code has 6 digits.")},
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if not code.isdigit():
+        code = normalize_code(self.cleaned_data["code"])
+        if len(code) != 6 or not code.isdigit():
             raise ValidationError(_("The code has 6 digits."))
         return code
+
+
+def normalize_code(text: str) -> str:
+    """Digits in ASCII: Chinese input methods in full-width mode type １２３４５６, and copied
+    codes carry spaces."""
+    return "".join(str(unicodedata.decimal(char, "x")) for char in text[:20] if not char.isspace())
 
 
 class StaffLoginForm(LoginForm):

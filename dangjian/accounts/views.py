@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from dangjian.core.clientip import client_ip
 
 from . import services
-from .forms import CodeForm, PhoneForm, ProfileForm
+from .forms import CodeForm, PhoneForm, ProfileForm, normalize_code
 from .models import LoginRecord, PhoneCode
 from .phone import mask_phone
 from .sms import console_last_message
@@ -123,8 +123,8 @@ def profile_phone(request):
         return render(request, "accounts/phone.html", {"form": form})
     if pending and request.method == "POST":
         try:
-            changed = services.user_phone_change(user=user, new_phone=pending["phone"], new_code=request.POST.get("new_code", "").strip(),
-                                                 old_code=request.POST.get("old_code", "").strip())
+            changed = services.user_phone_change(user=user, new_phone=pending["phone"], new_code=normalize_code(request.POST.get("new_code", "")),
+                                                 old_code=normalize_code(request.POST.get("old_code", "")))
         except services.PhoneTaken:
             changed, error = False, _("This number belongs to another account.")
         else:

@@ -214,3 +214,16 @@ def test_an_address_over_its_limit_is_told_in_chinese_how_long_to_wait(client, s
     text = refused.content.decode()
     assert refused.status_code == 200 and "请求过于频繁" in text and "秒后再试" in text
     assert len(sms_outbox()) == 1
+
+
+@pytest.mark.parametrize("typed", ["{}", "{} ", "{:.3} {}", "fullwidth"])
+def test_codes_typed_in_full_width_or_with_spaces_work(client, sms_outbox, typed):
+    client.post("/login/", {"phone": "13800138000"}, REMOTE_ADDR="10.3.3.4")
+    code = sent_code(sms_outbox)
+    if typed == "fullwidth":
+        entered = "".join(chr(ord(digit) - ord("0") + ord("０")) for digit in code)  # what a Chinese IME types
+    elif typed == "{:.3} {}":
+        entered = f"{code[:3]} {code[3:]}"
+    else:
+        entered = typed.format(code)
+    assert client.post("/login/code/", {"code": entered}, REMOTE_ADDR="10.3.3.4").status_code == 302

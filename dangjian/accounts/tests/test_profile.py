@@ -80,7 +80,8 @@ def test_changing_the_number_needs_codes_from_the_new_and_the_old_number(client,
     user.refresh_from_db()
     assert user.phone == "+8613800138000"
     # The wrong entry did not kill the codes (one of five); the right pair moves the account.
-    done = client.post("/me/phone/", {"new_code": codes["+8613900139000"], "old_code": codes["+8613800138000"]})
+    full_width = "".join(chr(ord(digit) - ord("0") + ord("０")) for digit in codes["+8613800138000"])
+    done = client.post("/me/phone/", {"new_code": codes["+8613900139000"], "old_code": full_width})
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.phone == "+8613900139000" and user.phone_verified
