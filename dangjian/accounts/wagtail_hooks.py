@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -22,7 +23,16 @@ class LoginRecordFilterSet(WagtailFilterSet):
         fields = ["result", "identifier"]
 
 
-class LoginRecordsView(ReportView):
+class AuditorReportView(ReportView):
+    """Reports for those who hold accounts.view_loginrecord: auditors and site admins."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("accounts.view_loginrecord"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class LoginRecordsView(AuditorReportView):
     """Read only, for auditors and site administrators (accounts.view_loginrecord)."""
 
     page_title = _("Login records")
@@ -40,18 +50,11 @@ class LoginRecordsView(ReportView):
     ]
     list_export = ["created_at", "identifier", "method", "result", "ip", "user_agent"]
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("accounts.view_loginrecord"):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def get_queryset(self):
         return LoginRecord.objects.order_by("-created_at")
 
 
-class AuditLogView(ReportView):
+class AuditLogView(AuditorReportView):
     """Wagtail's audit log (every page and model action) for auditors: Wagtail's own site
     history shows page actions only to people who may edit pages."""
 
@@ -66,13 +69,6 @@ class AuditLogView(ReportView):
         Column("user_name", label=_("User")),
     ]
     list_export = ["timestamp", "action", "label", "user_name"]
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("accounts.view_loginrecord"):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         from wagtail.log_actions import registry
