@@ -26,6 +26,7 @@ from wagtail.rich_text import RichText
 from dangjian.pageviews.buffer import get_buffer
 from dangjian.pageviews.services import hot_lists_refresh, views_apply
 from dangjian.portal.models import ArticlePage, ChannelPage, HomePage, PortalSettings
+from dangjian.search.services import search_index_rebuild
 
 from .content import make_articles
 from .images import make_picture
@@ -151,6 +152,7 @@ def demo_content_load(*, article_count: int = 48, progress: bool = True) -> int:
         page.save_revision().publish()
     _view_history()
     hot_lists_refresh()
+    search_index_rebuild()
     return len(articles)
 
 

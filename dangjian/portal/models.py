@@ -35,6 +35,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from dangjian.pageviews.selectors import hot_lists, stored_views
+from dangjian.search.wagtail_backend import with_segmented
 
 RICH_TEXT_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link", "hr", "blockquote"]
 CHANNEL_PAGE_SIZE = 20
@@ -110,6 +111,7 @@ class HomePage(Page):
     ]
     subpage_types = ["portal.ChannelPage"]
     max_count_per_parent = 1
+    search_fields = with_segmented(Page.search_fields)
 
     class Meta:
         verbose_name = _("Home page")
@@ -138,6 +140,7 @@ class ChannelPage(RomanizedSlugMixin, RoutablePageMixin, Page):
     )
 
     content_panels = Page.content_panels + [FieldPanel("description"), FieldPanel("accepts_contributions")]
+    search_fields = with_segmented(Page.search_fields)
     parent_page_types = ["portal.HomePage"]
     subpage_types = ["portal.ArticlePage"]
 
@@ -209,12 +212,13 @@ class ArticlePage(RomanizedSlugMixin, Page):
         _("Starting view count"), default=0, help_text=_("For articles migrated from an old site: their view count there. New views are added to it.")
     )
 
-    search_fields = Page.search_fields + [
+    # For Wagtail's own index (the admin's page search): the public search page has its own
+    # index of the full text (dangjian/search).
+    search_fields = with_segmented(Page.search_fields + [
         index.SearchField("subtitle"),
         index.SearchField("summary"),
-        index.SearchField("body"),
         index.FilterField("source_type"),
-    ]
+    ])
     content_panels = Page.content_panels + [
         FieldPanel("subtitle"),
         FieldPanel("summary"),

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from dangjian.portal.models import ChannelPage
+
+from .segmenter import MAX_QUERY_CHARS
+
+PAGE_SIZE = 20
+
+
+class SearchForm(forms.Form):
+    """Everything a reader can put in the URL. A field that does not validate is dropped
+    with a message rather than failing the search."""
+
+    q = forms.CharField(label=pgettext_lazy("search", "Search for"), required=False, strip=True)
+    channel = forms.TypedChoiceField(label=pgettext_lazy("search", "Channel"), required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label=pgettext_lazy("search", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=pgettext_lazy("search", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(
+        label=pgettext_lazy("search", "Sort by"), required=False,
+        choices=[("relevance", pgettext_lazy("search", "Relevance")), ("date", pgettext_lazy("search", "Newest"))],
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        channels = ChannelPage.objects.live().public().order_by("path").values_list("pk", "title")
+        self.fields["channel"].choices = [("", pgettext_lazy("search", "All channels")), *channels]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            data["date_from"], data["date_to"] = data["date_to"], data["date_from"]
+        return data
+
+    def search_arguments(self) -> dict:
+        """Valid fields only; what failed is left at its default."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+        query = self.data.get("q", "")[: MAX_QUERY_CHARS * 2] if "q" in self.errors else (data.get("q") or "")
+        return {
+            "query": query,
+            "channel_id": data.get("channel"),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "sort": data.get("sort") or "relevance",
+            "offset": ((data.get("page") or 1) - 1) * PAGE_SIZE,
+            "limit": PAGE_SIZE,
+        }
+
+    @property
+    def dropped_fields(self) -> list[str]:
+        return [str(self.fields[name].label or name) for name in self.errors if name in self.fields and name != "page"]
+
+
+QUERY_TOO_LONG = _("Only the first %(count)s characters of your search were used.")

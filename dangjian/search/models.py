@@ -1,0 +1,84 @@
+"""The search index's documents, the editors' dictionary and the record of what readers search.
+
+The full-text part of the index is not a Django model: it is an FTS5 table on SQLite and a
+tsvector column on PostgreSQL (backends.py), created by migration 0001 for the database in use.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Max
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchDocument(models.Model):
+    """One searchable article: what the results page shows and the keys the engine filters on.
+
+    Only published, public articles have one (services.search_document_update decides).
+    """
+
+    page = models.OneToOneField("wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # Publish time in seconds * 2**22 + page id: the engine's row id, so that "newest first"
+    # and date ranges are the order and ranges of the full-text index itself.
+    sort_key = models.BigIntegerField(unique=True)
+    title = models.CharField(max_length=255)
+    text = models.TextField(help_text="Plain text of the article, for snippets.")
+    channel = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    published_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("search document")
+
+
+def validate_dictionary_word(value: str) -> None:
+    if not re.fullmatch(r"[^\W_]{2,30}", value or ""):
+        raise ValidationError(_("A word has 2 to 30 characters: Chinese characters, letters or digits, no spaces or punctuation."))
+
+
+class SearchWordQuerySet(models.QuerySet):
+    def dictionary_version(self) -> tuple:
+        return tuple(self.aggregate(count=Count("pk"), changed=Max("changed_at")).values())
+
+
+class SearchWord(models.Model):
+    """A word the segmenter must keep whole: place names, slogans, organization names."""
+
+    word = models.CharField(
+        _("Word"), max_length=30, unique=True, validators=[validate_dictionary_word],
+        help_text=_("Place names, slogans, organization names: the search keeps them whole. The index is rebuilt after a change."),
+        error_messages={"unique": _("This word is already in the dictionary.")},
+    )
+    note = models.CharField(_("Note"), max_length=100, blank=True)
+    changed_at = models.DateTimeField(_("Changed"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Changed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    objects = SearchWordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Dictionary word")
+        verbose_name_plural = _("Search dictionary")
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchQueryDay(models.Model):
+    """How often a normalized query was searched on one day (Beijing time)."""
+
+    query = models.CharField(max_length=100)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+    # Whether the last such search found anything: only those are suggested to readers.
+    found = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["query", "day"], name="search_query_day_unique")]
+        indexes = [models.Index(fields=["day", "query"])]

@@ -1,0 +1,59 @@
+"""Wagtail's own database search backend (the admin's page search and choosers), taught to
+cut Chinese into words.
+
+Stock, it indexes a run of Chinese characters as one token, so 凤庆 is not found in the
+title 云南省凤庆县开展党建工作. Here the indexed title and body are the segmented words
+(with_segmented() on our page models' search fields), and every query
+string is segmented the same way before Wagtail parses it. The public search page does not
+use this backend: it has its own index (backends.py) with its own ranking and filters.
+"""
+
+from __future__ import annotations
+
+from wagtail.search import index
+from wagtail.search.backends.database import SearchBackend as DatabaseSearchBackend
+
+from . import segmenter
+
+
+def _segmented(text) -> str:
+    return " ".join(segmenter.document_terms(str(text))) if text else ""
+
+
+class SegmentedSearchField(index.SearchField):
+    def get_value(self, obj):
+        return _segmented(super().get_value(obj))
+
+
+class SegmentedAutocompleteField(index.AutocompleteField):
+    def get_value(self, obj):
+        return _segmented(super().get_value(obj))
+
+
+def with_segmented(fields: list) -> list:
+    """`fields` and a segmenting twin of each text field. The originals stay: Wagtail checks
+    that a page model keeps Page's own search fields."""
+    twins = []
+    for field in fields:
+        if type(field) is index.SearchField:
+            twins.append(SegmentedSearchField(field.field_name, boost=field.boost, **field.kwargs))
+        elif type(field) is index.AutocompleteField:
+            twins.append(SegmentedAutocompleteField(field.field_name, **field.kwargs))
+    return fields + twins
+
+
+class SegmentedQueries:
+    def search(self, query, *args, **kwargs):
+        return super().search(self._query(query), *args, **kwargs)
+
+    def autocomplete(self, query, *args, **kwargs):
+        return super().autocomplete(self._query(query), *args, **kwargs)
+
+    @staticmethod
+    def _query(query):
+        return " ".join(segmenter.query_terms(query)) if isinstance(query, str) else query
+
+
+def SearchBackend(params):  # noqa: N802 - Wagtail looks the backend up by this name
+    backend_class = type(DatabaseSearchBackend(params))
+    return type(f"Segmented{backend_class.__name__}", (SegmentedQueries, backend_class), {})(params)
