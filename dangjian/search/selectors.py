@@ -1,13 +1,13 @@
 """Reading the index: the search itself, snippets, popular searches.
 
-Ranking, the same on both engines: articles whose title holds every term come first; then
-relevance (bm25 on SQLite, ts_rank on PostgreSQL; title words weigh ten times body words,
-more occurrences count more, longer articles less) in steps of a fifth of the best score;
+Ranking, the same on both engines: articles whose title holds every term come first, newest
+first; then the others by relevance (bm25 on SQLite, ts_rank on PostgreSQL; more
+occurrences count more, longer articles less) in steps of a fifth of the best score, and
 within a step the newer article first. The steps make the two engines agree: their scores
-differ in detail, and a reader cannot tell a 10% difference in relevance anyway, but does see the date. Relevance is computed for the
-newest RELEVANCE_POOL matches and the newest RELEVANCE_POOL title matches: for a word found
-in tens of thousands of articles, the best of the recent ones and every title hit still
-come first, and the page stays fast.
+differ in detail, and a reader cannot tell a 10% difference in relevance, but does see the
+date. Relevance is computed for the newest RELEVANCE_POOL matches, title matches among the
+newest RELEVANCE_POOL of them: for a word found in tens of thousands of articles, recent
+relevant articles and title hits still come first, and the page stays fast.
 """
 
 from __future__ import annotations
@@ -72,13 +72,14 @@ def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int) -> li
     index = engine()
     if not relevance:
         return index.newest(query, limit=limit, offset=offset)
+    in_title = index.newest(query, limit=RELEVANCE_POOL, title_only=True)
     scores = index.scored(query, limit=RELEVANCE_POOL)
-    in_title = set(index.newest(query, limit=RELEVANCE_POOL, title_only=True))
-    missing = [key for key in in_title if key not in scores]
-    if missing:
-        scores.update(index.scored(query, keys=missing))
     best = max(scores.values(), default=0) or 1
-    ranked = sorted(scores, key=lambda key: (key in in_title, round(RELEVANCE_STEPS * scores[key] / best), key), reverse=True)
+    title_keys = set(in_title)
+    ranked = in_title + sorted(
+        (key for key in scores if key not in title_keys),
+        key=lambda key: (round(RELEVANCE_STEPS * scores[key] / best), key), reverse=True,
+    )
     if offset + limit <= len(ranked) or len(scores) < RELEVANCE_POOL:  # the pool held every match
         return ranked[offset : offset + limit]
     # Past the pool: the remaining matches, newest first.
@@ -126,10 +127,11 @@ def search_articles(
         return results
     key_from, key_to = key_range(date_from, date_to)
     engine_query = Query(terms=terms, scopes=[f"c{channel_id}"] if channel_id else [], key_from=key_from, key_to=key_to)
-    results.total = engine().count(engine_query)
-    if not results.total or offset >= MAX_RESULTS:
-        return results
-    keys = ranked_keys(engine_query, relevance=sort != "date", offset=offset, limit=min(limit, MAX_RESULTS - offset))
+    with engine().reading():
+        results.total = engine().count(engine_query)
+        if not results.total or offset >= MAX_RESULTS:
+            return results
+        keys = ranked_keys(engine_query, relevance=sort != "date", offset=offset, limit=min(limit, MAX_RESULTS - offset))
     documents = {document.sort_key: document for document in SearchDocument.objects.filter(sort_key__in=keys)}
     ordered = [documents[key] for key in keys if key in documents]
     # The index is updated in the background: check that each article is still published.

@@ -4,7 +4,7 @@ cut Chinese into words.
 Stock, it indexes a run of Chinese characters as one token, so 凤庆 is not found in the
 title 云南省凤庆县开展党建工作. Here the indexed title and body are the segmented words
 (with_segmented() on our page models' search fields), and every query
-string is segmented the same way before Wagtail parses it. The public search page does not
+string (or the admin's parsed query) is segmented the same way. The public search page does not
 use this backend: it has its own index (backends.py) with its own ranking and filters.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from wagtail.search import index
 from wagtail.search.backends.database import SearchBackend as DatabaseSearchBackend
+from wagtail.search.query import And, Or, PlainText
 
 from . import segmenter
 
@@ -49,9 +50,16 @@ class SegmentedQueries:
     def autocomplete(self, query, *args, **kwargs):
         return super().autocomplete(self._query(query), *args, **kwargs)
 
-    @staticmethod
-    def _query(query):
-        return " ".join(segmenter.query_terms(query)) if isinstance(query, str) else query
+    @classmethod
+    def _query(cls, query):
+        """A query string, or the query objects the admin builds with parse_query_string."""
+        if isinstance(query, str):
+            return " ".join(segmenter.query_terms(query))
+        if isinstance(query, PlainText):
+            return PlainText(cls._query(query.query_string), operator=query.operator)
+        if isinstance(query, And | Or):
+            return type(query)([cls._query(sub) for sub in query.subqueries])
+        return query
 
 
 def SearchBackend(params):  # noqa: N802 - Wagtail looks the backend up by this name

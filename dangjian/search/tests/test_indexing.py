@@ -123,3 +123,13 @@ def test_reindex_command_rebuilds_with_a_progress_bar(search_archive):
     assert len(found("凤庆")) == 4
     assert "14/14" in err.getvalue()  # tqdm writes the bar to stderr
     assert "14" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_rebuild_in_several_processes_gives_the_same_index(search_archive):
+    from dangjian.search.services import search_index_rebuild
+
+    expected = {query: found(query) for query in ["凤庆", "党", "茶叶 产业", "5g"]}
+    SearchDocument.objects.all().delete()
+    assert search_index_rebuild(batch_size=3, processes=3) == 14
+    assert {query: found(query) for query in expected} == expected

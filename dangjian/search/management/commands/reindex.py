@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 from django.core.management import call_command
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +23,7 @@ class Command(TranslatedCommand):
                 bar.total = total
                 bar.update(done - bar.n)
 
-            count = search_index_rebuild(progress=progress)
+            count = search_index_rebuild(progress=progress, processes=os.cpu_count() or 1)
         # Wagtail's own index (admin page search) now holds segmented words too.
         call_command("update_index", verbosity=0)
         self.stdout.write(_("Search index rebuilt: %(count)d articles.") % {"count": count})
