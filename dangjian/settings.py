@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "dangjian.portal",
     "dangjian.pageviews",
     "dangjian.search",
+    "dangjian.contributions",
     "captcha",
     "dangjian.demo",
     "wagtail.contrib.settings",

@@ -4,37 +4,20 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic import CreateView, EditView
-from wagtail.admin.viewsets.model import ModelViewSet
+
+from dangjian.core.viewsets import ListViewSet
 
 from .admin_views import PopularSearchesView
 from .models import SearchWord
 
 
-class _RecordsEditor:
-    def save_instance(self):
-        self.form.instance.changed_by = self.request.user
-        return super().save_instance()
-
-
-class SearchWordCreateView(_RecordsEditor, CreateView):
-    pass
-
-
-class SearchWordEditView(_RecordsEditor, EditView):
-    pass
-
-
-class SearchWordViewSet(ModelViewSet):
+class SearchWordViewSet(ListViewSet):
     model = SearchWord
     icon = "search"
     menu_label = _("Search dictionary")
-    add_to_settings_menu = True
     form_fields = ["word", "note"]
     list_display = ["word", "note", "changed_at", "changed_by"]
     search_fields = ["word", "note"]
-    add_view_class = SearchWordCreateView
-    edit_view_class = SearchWordEditView
 
 
 @hooks.register("register_admin_viewset")
