@@ -6,10 +6,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
+
+from dangjian.core.viewsets import PermissionMenuItem
 
 from .models import LoginRecord
 
@@ -99,19 +100,18 @@ def register_urls():
     ]
 
 
-class LoginRecordsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("accounts.view_loginrecord")
-
-
 @hooks.register("register_reports_menu_item")
 def login_records_menu_item():
-    return LoginRecordsMenuItem(_("Login records"), reverse("accounts_login_records"), icon_name="key", order=900)
+    return PermissionMenuItem(
+        _("Login records"), reverse("accounts_login_records"), icon_name="key", order=900, permission="accounts.view_loginrecord"
+    )
 
 
 @hooks.register("register_reports_menu_item")
 def audit_log_menu_item():
-    return LoginRecordsMenuItem(_("Audit log"), reverse("accounts_audit_log"), icon_name="history", order=910)
+    return PermissionMenuItem(
+        _("Audit log"), reverse("accounts_audit_log"), icon_name="history", order=910, permission="accounts.view_loginrecord"
+    )
 
 
 class SmsBudgetPanel(Component):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -27,3 +28,14 @@ class ListViewSet(ModelViewSet):
     add_view_class = RecordsEditorCreateView
     edit_view_class = RecordsEditorEditView
     add_to_settings_menu = True
+
+
+class PermissionMenuItem(MenuItem):
+    """A menu item shown only to users with `permission` (reports, lists)."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)

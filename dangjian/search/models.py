@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Max
 from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.models import WordListEntry
 
 
 class SearchDocument(models.Model):
     """One searchable article: what the results page shows and the keys the engine filters on.
 
-    Only published, public articles have one (services.search_document_update decides).
+    Only published, public articles have one (services.search_documents_update decides).
     """
 
     page = models.OneToOneField("wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="+")
@@ -39,12 +39,7 @@ def validate_dictionary_word(value: str) -> None:
         raise ValidationError(_("A word has 2 to 30 characters: Chinese characters, letters or digits, no spaces or punctuation."))
 
 
-class SearchWordQuerySet(models.QuerySet):
-    def dictionary_version(self) -> tuple:
-        return tuple(self.aggregate(count=Count("pk"), changed=Max("changed_at")).values())
-
-
-class SearchWord(models.Model):
+class SearchWord(WordListEntry):
     """A word the segmenter must keep whole: place names, slogans, organization names."""
 
     word = models.CharField(
@@ -52,22 +47,10 @@ class SearchWord(models.Model):
         help_text=_("Place names, slogans, organization names: the search keeps them whole. The index is rebuilt after a change."),
         error_messages={"unique": _("This word is already in the dictionary.")},
     )
-    note = models.CharField(_("Note"), max_length=100, blank=True)
-    changed_at = models.DateTimeField(_("Changed"), auto_now=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Changed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
-
-    objects = SearchWordQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("Dictionary word")
         verbose_name_plural = _("Search dictionary")
         ordering = ["word"]
-
-    def __str__(self) -> str:
-        return self.word
 
 
 class SearchQueryDay(models.Model):

@@ -48,7 +48,7 @@ def normalize(text: str) -> str:
 def dictionary_version() -> tuple:
     from .models import SearchWord
 
-    return SearchWord.objects.dictionary_version()
+    return SearchWord.objects.list_version()
 
 
 def _segmenter() -> rjieba.Jieba:

@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
-from dangjian.core.viewsets import ListViewSet
+from dangjian.core.viewsets import ListViewSet, PermissionMenuItem
 
 from .admin_views import PopularSearchesView
 from .models import SearchWord
@@ -30,11 +29,8 @@ def register_urls():
     return [path("search/popular/", PopularSearchesView.as_view(), name="search_popular")]
 
 
-class PopularSearchesMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("search.view_searchqueryday")
-
-
 @hooks.register("register_reports_menu_item")
 def popular_searches_menu_item():
-    return PopularSearchesMenuItem(_("Popular searches"), reverse("search_popular"), icon_name="search", order=60)
+    return PermissionMenuItem(
+        _("Popular searches"), reverse("search_popular"), icon_name="search", order=60, permission="search.view_searchqueryday"
+    )
