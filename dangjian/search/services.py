@@ -62,8 +62,8 @@ def article_text(page: ArticlePage) -> str:
     return SPACE.sub(" ", " ".join(part for part in parts if part)).strip()[:MAX_TEXT_CHARS]
 
 
-def prepare_documents(page_ids: list[int], jieba=None) -> list[tuple[SearchDocument, IndexedText]]:
-    """The documents and segmented words for these pages, those still searchable (reads only)."""
+def prepare_documents(page_ids: list[int], jieba=None) -> list[tuple[SearchDocument, tuple]]:
+    """The documents and their encoded words for these pages, those still searchable (reads only)."""
     pages = list(searchable_articles().filter(pk__in=page_ids))
     channel_ids = dict(
         Page.objects.filter(path__in={page.path[: -page.steplen] for page in pages}).values_list("path", "pk")
@@ -82,14 +82,14 @@ def prepare_documents(page_ids: list[int], jieba=None) -> list[tuple[SearchDocum
             body_terms=segmenter.document_terms(text, jieba),
             scopes=[f"c{document.channel_id}"],
         )
-        result.append((document, indexed))
+        result.append((document, engine().encode(indexed)))
     return result
 
 
-def _store(page_ids: list[int], prepared: list[tuple[SearchDocument, IndexedText]]) -> None:
+def _store(page_ids: list[int], prepared: list[tuple[SearchDocument, tuple]]) -> None:
     with transaction.atomic():
         SearchDocument.objects.filter(page_id__in=page_ids).delete()
-        engine().store([document for document, _indexed in prepared], [indexed for _document, indexed in prepared])
+        engine().store([document for document, _encoded in prepared], [encoded for _document, encoded in prepared])
 
 
 def search_documents_update(*, page_ids: Iterable[int]) -> int:
