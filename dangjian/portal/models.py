@@ -127,7 +127,7 @@ class HomePage(Page):
         context["headlines"] = headlines
         context["channel_blocks"] = [
             (channel, list(visible.child_of(channel).listing()[: self.channel_list_count]))
-            for channel in ChannelPage.objects.live().public().child_of(self).in_menu()
+            for channel in published_channels().child_of(self).in_menu()
         ]
         context["hot_lists"] = hot_lists(self)
         return context
@@ -165,6 +165,14 @@ class ChannelPage(RomanizedSlugMixin, RoutablePageMixin, Page):
         from .feeds import ArticleFeed
 
         return ArticleFeed()(request, channel=self)
+
+
+def published_channels():
+    """Published channels readers may see, in tree order. The ids come from the channel
+    table first: joined from the page side, SQLite walked every page of the site to find the
+    few channels (12 ms at 20,000 articles, on every search page and in every header)."""
+    ids = list(ChannelPage.objects.values_list("pk", flat=True))
+    return ChannelPage.objects.live().public().filter(pk__in=ids).order_by("path")
 
 
 class ArticleTag(TaggedItemBase):

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dangjian.portal.models import ChannelPage
+from dangjian.portal.models import published_channels
 
 from .segmenter import MAX_QUERY_CHARS
 
@@ -27,7 +27,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        channels = ChannelPage.objects.live().public().order_by("path").values_list("pk", "title")
+        channels = published_channels().values_list("pk", "title")
         self.fields["channel"].choices = [("", pgettext_lazy("search", "All channels")), *channels]
 
     def clean(self):

@@ -166,7 +166,7 @@ def test_query_count_does_not_grow_with_the_archive(client, portal_site, url):
     large = count_queries(client, target)
     print(f"{url}: {small} queries")
     assert large == small
-    assert small <= 20
+    assert small <= 21  # one of them: the channel ids, so the channels are not found by walking every page
 
 
 def test_article_lists_walk_the_newest_first_index_instead_of_sorting(portal_site):
