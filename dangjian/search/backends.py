@@ -46,8 +46,6 @@ class Query:
 
 
 class SQLiteEngine:
-    table = "search_fts"
-
     # The trigger removes a document's words with its row: when the article is re-indexed,
     # and when Django cascades the deletion of its page.
     create_sql = [
@@ -139,8 +137,6 @@ class SQLiteEngine:
 
 
 class PostgresEngine:
-    table = "search_searchdocument"
-
     # The words are columns of the document's row, so they go with it. The title's own
     # vector is small and needs no recheck, unlike a weight-A query on the whole vector.
     create_sql = [

@@ -64,6 +64,7 @@ def article_text(page: ArticlePage) -> str:
 
 def prepare_documents(page_ids: list[int], jieba=None) -> list[tuple[SearchDocument, tuple]]:
     """The documents and their encoded words for these pages, those still searchable (reads only)."""
+    jieba = jieba or segmenter.segmenter_for_rebuild()  # one dictionary check, not one per text
     pages = list(searchable_articles().filter(pk__in=page_ids))
     channel_ids = dict(
         Page.objects.filter(path__in={page.path[: -page.steplen] for page in pages}).values_list("path", "pk")
