@@ -298,6 +298,12 @@ WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "txt", "zip"]
 WAGTAIL_DATE_FORMAT = "%Y-%m-%d"
 WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+# 三审: the final approval publishes, naming the final approver 责任编辑 (contributions).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "dangjian.contributions.publishing.publish_reviewed"
+WAGTAIL_WORKFLOW_CANCEL_ON_PUBLISH = True
+
+# --- Contributions ----------------------------------------------------------
+CONTRIBUTIONS_PER_DAY = int(env("DANGJIAN_CONTRIBUTIONS_PER_DAY", "5"))
 WAGTAILEMBEDS_FINDERS = []  # embeds would fetch from outside sites
 
 # --- Security ---------------------------------------------------------------

@@ -286,10 +286,6 @@ class ArticlePage(RomanizedSlugMixin, Page):
         """Views as of the last flush; the page's beacon answers the live number."""
         return self.initial_views + stored_views(self.pk)
 
-    @property
-    def is_repost(self) -> bool:
-        return self.source_type == self.SourceType.REPOST
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         channel = ChannelPage.objects.get(path=self.path[: -self.steplen])
