@@ -4,7 +4,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import escape, strip_tags
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.rich_text import expand_db_html
@@ -46,9 +46,13 @@ class PhotosField(forms.FileField):
 MAX_UPLOAD_READ = 10 * 1024 * 1024 + 1  # one byte more than allowed: enough to tell it is too large
 
 
+BLOCK_TAG = re.compile(r"<(p|h[1-6]|ul|ol|li|blockquote|br|div|hr)\b", re.I)
+
+
 def _text_to_html(text: str) -> str:
-    """A body typed without the editor (no script, or an old phone): paragraphs by line."""
-    return "".join(f"<p>{escape(line.strip())}</p>" for line in text.splitlines() if line.strip())
+    """A body typed without the editor (no script, or an old phone): a paragraph per line.
+    Not escaped: the sanitizer that follows makes text of what is not allowed markup."""
+    return "".join(f"<p>{line.strip()}</p>" for line in text.splitlines() if line.strip())
 
 
 class SubmissionForm(forms.Form):
@@ -100,7 +104,7 @@ class SubmissionForm(forms.Form):
 
     @staticmethod
     def _body_html(raw: str) -> str:
-        return raw if "<" in raw else _text_to_html(raw)
+        return raw if BLOCK_TAG.search(raw) else _text_to_html(raw)
 
     @classmethod
     def initial_from(cls, page, submission: Submission) -> dict:

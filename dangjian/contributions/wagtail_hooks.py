@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -16,7 +17,7 @@ from dangjian.search.services import article_text
 
 from .admin_views import ReviewQueueView
 from .models import ReviewTask, SensitiveWord
-from .screening import screen
+from .screening import in_context, screen
 from .selectors import review_queue_count
 
 
@@ -59,11 +60,16 @@ def review_queue_menu_item():
 
 
 def _sensitive_words_message(page) -> str:
-    matches = screen(f"{page.title}\n{article_text(page)}")
+    """The words found, then each where it is used, highlighted."""
+    text = f"{page.title}\n{article_text(page)}"
+    matches = screen(text)
     if not matches:
         return ""
     words = list(dict.fromkeys((m.word, SensitiveWord.Category(m.category).label) for m in matches))
-    return format_html("{}{}", format_html_join("、", "{}（{}）", words), _(": sensitive words in this article. Please check before publishing."))
+    return format_html(
+        "{}{}<br>{}", format_html_join("、", "{}（{}）", words), _(": sensitive words in this article. Please check before publishing."),
+        format_html_join(mark_safe("<br>"), "{}", ((snippet,) for snippet in in_context(text, matches)[:20])),
+    )
 
 
 def _warn_sensitive_words(request, page):

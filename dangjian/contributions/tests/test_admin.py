@@ -48,5 +48,7 @@ def test_staff_saving_an_article_are_warned(portal_site):
     _warn_sensitive_words(request, article)
     [message] = list(get_messages(request))
     assert message.level_tag == "warning"
-    assert str(message.message) == "提醒词（提示）：文章中有敏感词，请在发布前核对。"
+    assert str(message.message) == (
+        '提醒词（提示）：文章中有敏感词，请在发布前核对。<br>标题里有<mark class="sensitive-hint">提醒词</mark>\n党建引领基层治理的测试摘要。…'
+    )
     assert article.live  # warned, not blocked
