@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
+from dangjian.accounts.roles import FINAL_REVIEW, FIRST_REVIEW, SECOND_REVIEW
 from dangjian.pageviews.buffer import get_buffer
 from dangjian.pageviews.services import hot_lists_refresh, views_apply
 from dangjian.portal.models import ArticlePage, ChannelPage, HomePage, PortalSettings
@@ -65,6 +67,20 @@ def demo_admin_ensure() -> tuple[str, str | None]:
     with os.fdopen(fd, "w") as handle:
         handle.write(password)
     return ADMIN_USERNAME, password
+
+
+# One reviewer per 三审 stage, so the whole review can be tried (nobody may approve two stages).
+DEMO_REVIEWERS = [("chushen", "王初审", FIRST_REVIEW), ("fushen", "赵复审", SECOND_REVIEW), ("zhongshen", "孙终审", FINAL_REVIEW)]
+
+
+def demo_reviewers_ensure(password: str | None) -> list[str]:
+    """The demo's reviewers, with the admin's demo password; their usernames."""
+    User = get_user_model()
+    for username, name, role in DEMO_REVIEWERS:
+        if password and not User.objects.filter(username=username).exists():
+            user = User.objects.create_user(username=username, password=password, real_name=name, display_name=name)
+            user.groups.add(Group.objects.get(name=role))
+    return [username for username, _name, _role in DEMO_REVIEWERS if User.objects.filter(username=username).exists()]
 
 
 def _image(title: str, seed: int, size=(1200, 800)):

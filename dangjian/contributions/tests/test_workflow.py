@@ -216,3 +216,32 @@ def test_withdraw_then_edit_and_submit_again(client, newsroom, portal_site):
     client.post(reverse("contributions:withdraw", args=[submission.pk]))
     submission.page.refresh_from_db()
     assert submission.page.live
+
+
+def test_a_scheduled_go_live_time_is_kept_by_the_final_approval(client, newsroom, portal_site):
+    """An editor sets the publish time during review; 终审 approves; the scheduler (started
+    by `dangjian serve`, tested in core/tests/test_background.py) publishes it then."""
+    import datetime as dt
+    import time
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from wagtail.models import Revision
+
+    _response, submission = submit(client, newsroom.contributor, portal_site.channels[0])
+    act(client, newsroom.first, submission, "approve")
+    draft = submission.page.get_latest_revision_as_object()
+    draft.go_live_at = go_live = timezone.now() + dt.timedelta(seconds=3)
+    draft.save_revision(user=newsroom.first)
+    act(client, newsroom.second, submission, "approve")
+    act(client, newsroom.final, submission, "approve")
+    submission.page.refresh_from_db()
+    assert not submission.page.live
+    assert Revision.page_revisions.filter(object_id=str(submission.page_id), approved_go_live_at__isnull=False).exists()
+    call_command("publish_scheduled", verbosity=0)
+    submission.page.refresh_from_db()
+    assert not submission.page.live  # not yet
+    time.sleep(max(0.0, (go_live - timezone.now()).total_seconds()) + 0.1)
+    call_command("publish_scheduled", verbosity=0)
+    submission.page.refresh_from_db()
+    assert submission.page.live and submission.page.responsible_editor == "孙终审"

@@ -11,6 +11,7 @@ from dangjian.demo.services import (
     demo_content_load,
     demo_is_loaded,
     demo_reset,
+    demo_reviewers_ensure,
 )
 
 
@@ -45,3 +46,8 @@ class Command(TranslatedCommand):
         self.stdout.write(
             _("Admin password: %(password)s") % {"password": password or _("(changed by you; not kept in plain text)")}
         )
+        reviewers = demo_reviewers_ensure(password)
+        if reviewers:
+            self.stdout.write(_("Reviewers (初审, 复审, 终审), same password: %(names)s") % {"names": "、".join(reviewers)})
+        self.stdout.write(_("Contribute: %(url)s (log in with any mobile number; the demo shows the SMS code)")
+                          % {"url": f"{settings.BASE_URL}/contribute/"})
