@@ -228,10 +228,17 @@ def test_the_queue_is_oldest_first_with_the_stage_and_waiting_time(client, newsr
     assert "审稿队列 (3)" in menu_labels(html)  # the menu tells them how many wait
     client.force_login(newsroom.second)
     assert "没有等待您审核的稿件。" in client.get(reverse("contributions_review_queue")).content.decode()
+    # 初审 edits the text, then approves: 复审 sees the change against what was submitted.
+    draft = submissions[0].page.get_latest_revision_as_object()
+    draft.title = "稿件0（初审改）"
+    draft.save_revision(user=newsroom.first)
     act(client, newsroom.first, submissions[0], "approve")
     client.force_login(newsroom.second)
     html = client.get(reverse("contributions_review_queue")).content.decode()
     assert "稿件0" in html and "复审" in html and "审稿队列 (1)" in menu_labels(html)
+    compare = re.search(r'href="([^"]*/revisions/compare/[^"]*)"', html).group(1)
+    diff = client.get(compare).content.decode()
+    assert "稿件0（初审改）" in diff and "稿件0" in diff
 
 
 def test_a_published_contribution_reads_as_contributed(client, newsroom, portal_site):
