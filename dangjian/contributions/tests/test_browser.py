@@ -35,7 +35,7 @@ def contributor_submits(chromium, base_url, cookie, photo_path, artifacts):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(base_url + "/contribute/")
-    page.get_by_role("link", name="我要投稿").click()
+    page.locator("main").get_by_role("link", name="我要投稿").click()
     page.wait_for_url("**/contribute/new/")
     page.fill("input[name=title]", "县教育局举办“红烛先锋”党课")
     page.select_option("select[name=channel]", label="基层党建")
