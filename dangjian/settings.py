@@ -11,7 +11,7 @@ import os
 import secrets
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -304,6 +304,23 @@ WAGTAIL_WORKFLOW_CANCEL_ON_PUBLISH = True
 
 # --- Contributions ----------------------------------------------------------
 CONTRIBUTIONS_PER_DAY = int(env("DANGJIAN_CONTRIBUTIONS_PER_DAY", "5"))
+
+# --- Mail (Wagtail tells each 三审 stage's reviewers of new work) -------------
+# One variable: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); user and
+# password URL-encoded. Unset: nothing is sent (the admin's review queue still counts).
+EMAIL_URL = env("DANGJIAN_EMAIL_URL", "")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env("DANGJIAN_EMAIL_FROM", "dangjian@localhost")
+if EMAIL_URL:
+    _mail = urlsplit(EMAIL_URL)
+    if _mail.scheme not in ("smtp", "smtps") or not _mail.hostname:
+        raise ImproperlyConfigured(f"DANGJIAN_EMAIL_URL must look like smtp://user:password@host:587 or smtps://…:465, not {EMAIL_URL!r}")
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = _mail.hostname, _mail.port or (465 if _mail.scheme == "smtps" else 587)
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = unquote(_mail.username or ""), unquote(_mail.password or "")
+    EMAIL_USE_SSL, EMAIL_USE_TLS = _mail.scheme == "smtps", _mail.scheme == "smtp" and EMAIL_PORT != 25
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 WAGTAILEMBEDS_FINDERS = []  # embeds would fetch from outside sites
 
 # --- Security ---------------------------------------------------------------

@@ -103,3 +103,19 @@ def test_env_example_as_written_gives_a_working_site(tmp_path):
 def test_models_and_migrations_agree(tmp_path):
     result = dangjian("makemigrations", "--check", "--dry-run", env=clean_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mail_server_comes_from_one_url(tmp_path):
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.EMAIL_BACKEND.rsplit('.', 2)[-2], s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD,"
+        " s.EMAIL_USE_SSL, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL)"
+    )
+    url = "smtps://bot%40example.cn:p%3Ass%2Fw@mail.example.cn"
+    output = dangjian_shell(code, env=clean_env(tmp_path, DANGJIAN_EMAIL_URL=url, DANGJIAN_EMAIL_FROM="news@example.cn"))
+    assert output.split() == ["smtp", "mail.example.cn", "465", "bot@example.cn", "p:ss/w", "True", "False", "news@example.cn"]
+    output = dangjian_shell(code.replace("s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD,", ""),
+                            env=clean_env(tmp_path))
+    assert output.split()[0] == "dummy"  # unset: nothing is sent
+    result = dangjian("check", env=clean_env(tmp_path, DANGJIAN_EMAIL_URL="mail.example.cn"))
+    assert result.returncode != 0 and "DANGJIAN_EMAIL_URL must look like" in result.stderr
