@@ -117,11 +117,11 @@ def highlight(text: str, matches: list[Match]) -> SafeString:
     return mark_safe("".join(out))
 
 
-def in_context(text: str, matches: list[Match], *, width: int = 15) -> list[SafeString]:
-    """Each match with `width` characters either side, highlighted: what a reviewer needs to
-    judge the word where it is used."""
+def in_context(text: str, matches: list[Match], *, width: int = 15, limit: int = 20) -> list[SafeString]:
+    """The first `limit` matches, each with `width` characters either side, highlighted:
+    what a reviewer needs to judge the word where it is used."""
     out = []
-    for match in sorted(matches, key=lambda m: m.start):
+    for match in sorted(matches, key=lambda m: m.start)[:limit]:
         start, end = max(0, match.start - width), min(len(text), match.end + width)
         shifted = [Match(m.word, m.category, m.start - start, m.end - start) for m in matches if m.start >= start and m.end <= end]
         out.append(mark_safe(("…" if start else "") + highlight(text[start:end], shifted) + ("…" if end < len(text) else "")))

@@ -12,15 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from wagtail.models import Page, TaskState, WorkflowState
 
-from dangjian.portal.models import ChannelPage
+from dangjian.portal.models import published_channels
 
 from .models import Submission
 
 
 def accepting_channels():
     """Published channels that accept contributions, in tree order."""
-    ids = list(ChannelPage.objects.filter(accepts_contributions=True).values_list("pk", flat=True))
-    return ChannelPage.objects.live().public().filter(pk__in=ids).order_by("path")
+    return published_channels().filter(accepts_contributions=True)
 
 
 @dataclass
@@ -81,13 +80,16 @@ class QueueItem:
         return self.task_state.task.name
 
 
+def _waiting(user):
+    return TaskState.objects.reviewable_by(user).filter(
+        status=TaskState.STATUS_IN_PROGRESS, workflow_state__status=WorkflowState.STATUS_IN_PROGRESS
+    )
+
+
 def review_queue(*, user) -> list[QueueItem]:
     """Everything waiting at a stage `user` reviews, across every channel, oldest first."""
     task_states = list(
-        TaskState.objects.reviewable_by(user)
-        .filter(status=TaskState.STATUS_IN_PROGRESS, workflow_state__status=WorkflowState.STATUS_IN_PROGRESS)
-        .select_related("task", "workflow_state__requested_by", "revision")
-        .order_by("started_at", "pk")
+        _waiting(user).select_related("task", "workflow_state__requested_by", "revision").order_by("started_at", "pk")
     )
     pages = Page.objects.in_bulk([int(ts.workflow_state.object_id) for ts in task_states])
     approved = {}
@@ -117,10 +119,7 @@ def review_queue(*, user) -> list[QueueItem]:
 
 
 def review_queue_count(*, user) -> int:
-    return (
-        TaskState.objects.reviewable_by(user)
-        .filter(status=TaskState.STATUS_IN_PROGRESS, workflow_state__status=WorkflowState.STATUS_IN_PROGRESS).count()
-    )
+    return _waiting(user).count()
 
 
 def waiting_label(waiting: dt.timedelta) -> str:

@@ -3,13 +3,10 @@ withdraw. Thin: the rules are in services.py."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -25,15 +22,7 @@ from .selectors import accepting_channels, submission_rows
 
 def contributor_required(view):
     """Logged in (else to the phone login, coming back here) and never cached."""
-
-    @never_cache
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    return never_cache(login_required(view, login_url="accounts:login"))
 
 
 def _own(request, submission_id: int) -> Submission:

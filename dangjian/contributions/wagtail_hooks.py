@@ -68,7 +68,7 @@ def _sensitive_words_message(page) -> str:
     words = list(dict.fromkeys((m.word, SensitiveWord.Category(m.category).label) for m in matches))
     return format_html(
         "{}{}<br>{}", format_html_join("、", "{}（{}）", words), _(": sensitive words in this article. Please check before publishing."),
-        format_html_join(mark_safe("<br>"), "{}", ((snippet,) for snippet in in_context(text, matches)[:20])),
+        format_html_join(mark_safe("<br>"), "{}", ((snippet,) for snippet in in_context(text, matches, limit=20))),
     )
 
 

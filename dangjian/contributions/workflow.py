@@ -10,9 +10,6 @@ from django.utils.translation import gettext_lazy
 from wagtail.forms import TaskStateCommentForm
 from wagtail.models import TaskState
 
-STAGE_NAMES = ("初审", "复审", "终审")
-WORKFLOW_NAME = "三审"
-
 
 class RejectForm(TaskStateCommentForm):
     comment = forms.CharField(

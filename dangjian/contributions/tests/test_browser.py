@@ -13,6 +13,7 @@ from django.test import Client
 from dangjian.contributions.models import Submission
 
 from .fixtures import submit
+from .injection import HOOK_DIALOGS, frames_report
 from .test_photos import jpeg_with_gps
 from .test_sanitize import _fired, vector
 from .xss_vectors import VECTORS
@@ -102,38 +103,17 @@ def test_a_contributor_submits_on_a_phone_and_a_reviewer_approves(browser, live_
 
 
 def published_pages_run_nothing(chromium, base_url: str, article_ids: list[int]):
-    """Every article in a frame of its own, as in the control (test_sanitize._fired): which
-    alert/confirm/prompt calls ran, after loading and after clicking every element of the
-    article body, and which elements of the article carry a handler or a script URL."""
+    """Every published article in a frame of its own, watched as the control is (the
+    article's markup, every element of its body clicked); and the text of each body."""
     page = chromium.new_page()
-    page.add_init_script(
-        "window.__fired = [];"
-        "for (const name of ['alert', 'confirm', 'prompt']) {"
-        "  window[name] = (value) => { window.__fired.push(String(value)); return true; };"
-        "}"
-    )
+    page.add_init_script(HOOK_DIALOGS)
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url) else route.abort())
     frames = "".join(f'<iframe src="{base_url}/a/{pk}/" width="400" height="300"></iframe>' for pk in article_ids)
     page.route(base_url + "/frames", lambda route: route.fulfill(status=200, content_type="text/html", body=f"<!DOCTYPE html><body>{frames}</body>"))
     page.goto(base_url + "/frames")
     page.wait_for_load_state("load")
-    page.wait_for_timeout(2000)
-    fired, dom_problems, texts = set(), [], []
-    for frame in page.frames[1:]:
-        dom_problems += frame.evaluate(
-            "Array.from(document.querySelectorAll('article *')).flatMap(el => Array.from(el.attributes)"
-            ".filter(a => /^on/i.test(a.name) || /^\\s*(javascript|data|vbscript):/i.test(a.value))"
-            ".map(a => el.tagName + ' ' + a.name))"
-        )
-        texts.append(frame.inner_text(".article-body"))
-        fired |= set(frame.evaluate("window.__fired"))
-        frame.evaluate("for (const el of document.querySelectorAll('.article-body *')) { try { el.click(); } catch (e) {} }")
-    page.wait_for_timeout(500)
-    for frame in page.frames[1:]:
-        try:
-            fired |= set(frame.evaluate("window.__fired || []"))
-        except Exception:  # a frame navigated away by a click: what it ran was counted before
-            pass
+    texts = [frame.inner_text(".article-body") for frame in page.frames[1:]]
+    fired, dom_problems = frames_report(page, dom_selector="article *", click_selector=".article-body *")
     page.close()
     return fired, dom_problems, texts
 

@@ -10,6 +10,7 @@ import pytest
 
 from dangjian.contributions.sanitize import rich_text_from_html
 
+from .injection import HOOK_DIALOGS, frames_report
 from .xss_vectors import VECTORS
 
 SAFE_HREF = re.compile(r"^(https?://|mailto:)", re.I)
@@ -61,16 +62,9 @@ def test_formatting_is_kept_in_wagtail_format():
 
 
 def _fired(chromium, bodies: list[str]) -> tuple[set[str], list[str]]:
-    """Each body in a frame of its own (one vector cannot break the others' parsing): which
-    alert/confirm/prompt calls ran, after loading and after clicking every element, and which
-    elements still carry an event handler or a script URL in the DOM the browser built."""
+    """Each body in a frame of its own, watched as injection.frames_report says."""
     page = chromium.new_page()
-    page.add_init_script(
-        "window.__fired = [];"
-        "for (const name of ['alert', 'confirm', 'prompt']) {"
-        "  window[name] = (value) => { window.__fired.push(String(value)); return true; };"
-        "}"
-    )
+    page.add_init_script(HOOK_DIALOGS)
     documents = {
         f"http://article.test/{n}": f"<!DOCTYPE html><html><head><meta charset=utf-8></head><body>{body}</body></html>"
         for n, body in enumerate(bodies)
@@ -86,24 +80,9 @@ def _fired(chromium, bodies: list[str]) -> tuple[set[str], list[str]]:
 
     page.route("**/*", answer)
     page.goto("http://article.test/")
-    page.wait_for_timeout(2000)  # animations, media errors, autofocus
-    fired, dom_problems = set(), []
-    for frame in page.frames[1:]:
-        dom_problems += frame.evaluate(
-            "Array.from(document.querySelectorAll('*')).flatMap(el => Array.from(el.attributes)"
-            ".filter(a => /^on/i.test(a.name) || /^\\s*(javascript|data|vbscript):/i.test(a.value))"
-            ".map(a => el.tagName + ' ' + a.name))"
-        )
-        fired |= set(frame.evaluate("window.__fired"))
-        frame.evaluate("for (const el of document.querySelectorAll('body *')) { try { el.click(); } catch (e) {} }")
-    page.wait_for_timeout(500)
-    for frame in page.frames[1:]:
-        try:
-            fired |= set(frame.evaluate("window.__fired || []"))
-        except Exception:  # a frame navigated away by a click: what it ran was counted before
-            pass
+    result = frames_report(page, dom_selector="*", click_selector="body *")
     page.close()
-    return fired, dom_problems
+    return result
 
 
 def test_vectors_run_unsanitized_and_not_sanitized_in_chromium(browser):
