@@ -245,3 +245,14 @@ def test_a_scheduled_go_live_time_is_kept_by_the_final_approval(client, newsroom
     call_command("publish_scheduled", verbosity=0)
     submission.page.refresh_from_db()
     assert submission.page.live and submission.page.responsible_editor == "孙终审"
+
+
+def test_bulk_publishing_an_article_in_review_is_refused(client, newsroom, portal_site):
+    _response, submission = submit(client, newsroom.contributor, portal_site.channels[0])
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    url = f"/admin/bulk/wagtailcore/page/publish/?id={submission.page_id}&next=/admin/"
+    response = client.post(url, {"include_descendants": ""}, follow=True)
+    assert "其中有稿件正在三审流程中，不能直接发布" in response.content.decode()
+    submission.page.refresh_from_db()
+    assert not submission.page.live
+    assert current_task_state(submission).task.name == "初审"
