@@ -334,8 +334,8 @@ def child_main(args) -> None:
         started = time.perf_counter()
         if terms:
             with engine().reading():
-                if engine().count(Query(terms=terms)):
-                    ranked_keys(Query(terms=terms), relevance=True, offset=0, limit=20)
+                if total := engine().count(Query(terms=terms)):
+                    ranked_keys(Query(terms=terms), relevance=True, offset=0, limit=20, total=total)
         engine_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         search_articles(query=query)

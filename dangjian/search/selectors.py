@@ -70,12 +70,13 @@ def key_range(date_from: dt.date | None, date_to: dt.date | None) -> tuple[int |
     return low, high
 
 
-def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int) -> list[int]:
+def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int, total: int) -> list[int]:
+    """The sort keys of results offset to offset + limit, of `total` matches."""
     index = engine()
     if not relevance:
-        return index.newest(query, limit=limit, offset=offset)
+        return index.newest(query, limit=limit, offset=offset, total=total)
     in_title = index.newest(query, limit=RELEVANCE_POOL, title_only=True)
-    scores = index.scored(query, limit=RELEVANCE_POOL)
+    scores = index.scored(query, limit=RELEVANCE_POOL, total=total)
     best = max(scores.values(), default=0) or 1
     title_keys = set(in_title)
     ranked = in_title + sorted(
@@ -86,7 +87,7 @@ def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int) -> li
         return ranked[offset : offset + limit]
     # Past the pool: the remaining matches, newest first.
     seen = set(ranked)
-    rest = [key for key in index.newest(query, limit=offset + limit + len(ranked)) if key not in seen]
+    rest = [key for key in index.newest(query, limit=offset + limit + len(ranked), total=total) if key not in seen]
     return (ranked + rest)[offset : offset + limit]
 
 
@@ -133,7 +134,9 @@ def search_articles(
         results.total = engine().count(engine_query)
         if not results.total or offset >= MAX_RESULTS:
             return results
-        keys = ranked_keys(engine_query, relevance=sort != "date", offset=offset, limit=min(limit, MAX_RESULTS - offset))
+        keys = ranked_keys(
+            engine_query, relevance=sort != "date", offset=offset, limit=min(limit, MAX_RESULTS - offset), total=results.total,
+        )
     documents = {document.sort_key: document for document in SearchDocument.objects.filter(sort_key__in=keys)}
     ordered = [documents[key] for key in keys if key in documents]
     # The index is updated in the background: check that each article is still published.

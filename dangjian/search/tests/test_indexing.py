@@ -59,6 +59,21 @@ def test_drafts_are_not_indexed_until_published(portal_site, index_tasks):
     assert found("澜沧江") == []
 
 
+def test_articles_with_odd_text_are_indexed(portal_site, index_tasks):
+    # A 3,000-letter "word" (a pasted code, a hash) is more than PostgreSQL indexes in one
+    # word; a text of 20,000 words has positions past PostgreSQL's last one; rare characters
+    # from the CJK extensions and compatibility forms.
+    body = "<p>" + "a" * 3000 + " 孟连县娜允古镇。" + "公路" * 20_000 + " 𠮷野家与木欄杆，①号文件。</p>"
+    with index_tasks():
+        article = make_article(portal_site.channels[0], title="孟连县𠮷野家调研", revision=True)
+        article.body = [("text", RichText(body))]
+        article.save_revision().publish()
+    assert found("娜允古镇") == [article.pk]
+    assert found("𠮷野家") == [article.pk]
+    assert found("1号文件") == [article.pk]
+    assert found("木欄杆") == [article.pk]  # written with U+F91D, the compatibility form of 欄
+
+
 def test_move_to_another_channel_changes_the_channel_filter(portal_site, index_tasks):
     first, second = portal_site.channels
     with index_tasks():

@@ -113,4 +113,6 @@ def test_queries_do_not_grow_with_the_archive(client, portal_site):
 
     small = queries_for_search(5)
     assert queries_for_search(40) == small
-    assert small <= 22  # PostgreSQL: 3 set the planner up (PostgresEngine.reading); 2 are channel ids
+    # PostgreSQL: 3 set the planner up (PostgresEngine.reading), 2 are channel ids; finding
+    # the newest matches reads the number of articles first (PostgresEngine.newest)
+    assert small <= 25
