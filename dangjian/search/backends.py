@@ -54,15 +54,9 @@ class Query:
 
 
 class SQLiteEngine:
-    # The trigger removes a document's words with its row: when the article is re-indexed,
-    # and when Django cascades the deletion of its page.
-    create_sql = [
-        "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
-        "title, body, scope, tokenize = 'unicode61 remove_diacritics 0', prefix = '1')",
-        "CREATE TRIGGER IF NOT EXISTS search_document_deleted AFTER DELETE ON search_searchdocument "
-        "BEGIN DELETE FROM search_fts WHERE rowid = old.sort_key; END",
-    ]
-    drop_sql = ["DROP TRIGGER IF EXISTS search_document_deleted", "DROP TABLE IF EXISTS search_fts"]
+    """The FTS5 table search_fts(title, body, scope), rowid = sort key, prefix index of one
+    character; a trigger removes a document's words with its row: when the article is
+    re-indexed, and when Django cascades the deletion of its page (migration 0001)."""
 
     @staticmethod
     def encode(item: IndexedText) -> tuple:
@@ -149,29 +143,13 @@ class SQLiteEngine:
 
 
 class PostgresEngine:
-    # The words are columns of the document's row, so they go with it. The title's own
-    # vector is small and needs no recheck, unlike a weight-A query on the whole vector.
-    # Stored out of line without trying to compress: neither the vectors nor Chinese text
-    # shrank (12.4 KB and 4.5 KB an article, stored as they were), and trying cost 13% of
-    # the writing time.
-    storage_sql = "ALTER TABLE search_searchdocument ALTER COLUMN vector SET STORAGE EXTERNAL, ALTER COLUMN text SET STORAGE EXTERNAL"
-    create_sql = [
-        "ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS vector tsvector",
-        "ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS title_vector tsvector",
-        storage_sql,
-        # Without fastupdate: the pending list of a busy index made the planner estimate
-        # index scans 50 times too high and choose a sequential scan (see reading).
-        "CREATE INDEX IF NOT EXISTS search_document_vector_idx ON search_searchdocument "
-        "USING gin (vector) WITH (fastupdate = off)",
-        "CREATE INDEX IF NOT EXISTS search_document_title_vector_idx ON search_searchdocument "
-        "USING gin (title_vector) WITH (fastupdate = off)",
-    ]
-    drop_sql = [
-        "DROP INDEX IF EXISTS search_document_title_vector_idx", "DROP INDEX IF EXISTS search_document_vector_idx",
-        "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS title_vector",
-        "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS vector",
-    ]
+    """The body's words (title words weighted A, and the scope words) are a tsvector in
+    search_searchvector (models.SearchVector: a narrow table, fast to count in), the title's
+    words and the scope words a small tsvector of the document row, for title matches that
+    need no recheck. Both tables have GIN indexes; migrations 0001-0003 create them."""
+
     columns = ["page_id", "sort_key", "title", "text", "channel_id", "published_at"]
+    indexes = ["search_vector_idx", "search_document_title_vector_idx"]
 
     @staticmethod
     def encode(item: IndexedText) -> tuple:
@@ -183,22 +161,24 @@ class PostgresEngine:
         return (" ".join(item.title_terms), " ".join(item.body_terms), [f"#{scope}" for scope in item.scopes])
 
     def store(self, documents: Sequence, encoded: Sequence[tuple]) -> None:
-        """Insert the documents with their vectors: one row version, not an insert and an
-        update. Title words weigh A, the scopes are words without position."""
-        rows = [
-            [getattr(document, name) for name in self.columns] + [scopes, title_words, body_words]
-            for document, (title_words, body_words, scopes) in zip(documents, encoded, strict=True)
-        ]
         placeholders = ", ".join(["%s"] * len(self.columns))
-        sql = (
-            f"INSERT INTO search_searchdocument ({', '.join(self.columns)}, vector, title_vector) "
-            f"SELECT {placeholders}, setweight(in_title, 'A') || in_body || array_to_tsvector(%s::text[]), strip(in_title) "
-            "FROM to_tsvector('simple', %s) in_title, to_tsvector('simple', %s) in_body"
-        )
         with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-
-    indexes = ["search_document_vector_idx", "search_document_title_vector_idx"]
+            cursor.executemany(
+                f"INSERT INTO search_searchdocument ({', '.join(self.columns)}, title_vector) "
+                f"SELECT {placeholders}, strip(to_tsvector('simple', %s)) || array_to_tsvector(%s::text[])",
+                [
+                    [getattr(document, name) for name in self.columns] + [title_words, scopes]
+                    for document, (title_words, _body_words, scopes) in zip(documents, encoded, strict=True)
+                ],
+            )
+            cursor.executemany(
+                "INSERT INTO search_searchvector (sort_key, vector) "
+                "SELECT %s, setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s) || array_to_tsvector(%s::text[])",
+                [
+                    [document.sort_key, title_words, body_words, scopes]
+                    for document, (title_words, body_words, scopes) in zip(documents, encoded, strict=True)
+                ],
+            )
 
     @contextmanager
     def bulk_load(self):
@@ -223,7 +203,8 @@ class PostgresEngine:
                 # Statistics for the planner and PostgresEngine.newest; outside a transaction
                 # also the old rows of a rebuild cleared, and the visibility map set, which
                 # lets the sort-key index answer without reading the table.
-                cursor.execute("ANALYZE search_searchdocument" if connection.in_atomic_block else "VACUUM (ANALYZE) search_searchdocument")
+                for table in ["search_searchdocument", "search_searchvector"]:
+                    cursor.execute(f"ANALYZE {table}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {table}")
 
     @staticmethod
     @contextmanager
@@ -240,27 +221,26 @@ class PostgresEngine:
         parts = [f"'{term}':*" if query.is_prefix(term) else f"'{term}'" for term in (query.terms if terms is None else terms)]
         return " & ".join(parts + ([f"'#{scope}'" for scope in query.scopes] if scopes else []))
 
-    def _conditions(self, query: Query, *, title_only: bool = False) -> tuple[str, list]:
+    def _conditions(self, query: Query, *, title_only: bool = False) -> tuple[str, str, list]:
+        """The table and the condition of the matching rows."""
         if title_only:
-            sql, params = "title_vector @@ %s::tsquery", [self._tsquery(query, scopes=False)]
-            if query.scopes:
-                sql, params = sql + " AND vector @@ %s::tsquery", params + [self._tsquery(query, terms=[])]
+            table, sql, params = "search_searchdocument", "title_vector @@ %s::tsquery", [self._tsquery(query)]
         else:
-            sql, params = "vector @@ %s::tsquery", [self._tsquery(query)]
+            table, sql, params = "search_searchvector", "vector @@ %s::tsquery", [self._tsquery(query)]
         if query.key_from is not None:
             sql, params = sql + " AND sort_key >= %s", params + [query.key_from]
         if query.key_to is not None:
             sql, params = sql + " AND sort_key <= %s", params + [query.key_to]
-        return sql, params
+        return table, sql, params
 
     def _newest_matches(self, query: Query, *, limit: int, offset: int = 0, title_only: bool = False) -> list[int]:
         """The newest matches, all found through the GIN index first. MATERIALIZED keeps the
         planner from walking the sort-key index newest first and checking every row's words,
         which took 450 ms for a word in few articles (20,000 articles)."""
-        where, params = self._conditions(query, title_only=title_only)
+        table, where, params = self._conditions(query, title_only=title_only)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH matches AS MATERIALIZED (SELECT sort_key FROM search_searchdocument WHERE {where}) "
+                f"WITH matches AS MATERIALIZED (SELECT sort_key FROM {table} WHERE {where}) "
                 "SELECT sort_key FROM matches ORDER BY sort_key DESC LIMIT %s OFFSET %s",
                 params + [limit, offset],
             )
@@ -271,11 +251,11 @@ class PostgresEngine:
         words checked, until enough are found. ts_match_vq is what @@ calls; written as a
         function, the condition cannot go to the GIN index, so the planner walks the
         sort-key index."""
-        where, params = self._conditions(query)
+        table, where, params = self._conditions(query)
         where = where.replace("vector @@ %s::tsquery", "ts_match_vq(vector, %s::tsquery)", 1)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT sort_key FROM search_searchdocument WHERE {where} ORDER BY sort_key DESC LIMIT %s OFFSET %s",
+                f"SELECT sort_key FROM {table} WHERE {where} ORDER BY sort_key DESC LIMIT %s OFFSET %s",
                 params + [limit, offset],
             )
             return [row[0] for row in cursor.fetchall()]
@@ -283,12 +263,12 @@ class PostgresEngine:
     def _documents(self) -> float:
         """How many articles are indexed, as the planner's statistics have it (no count)."""
         with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'search_searchdocument'::regclass")
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'search_searchvector'::regclass")
             return cursor.fetchone()[0]
 
     def _key_of_newest(self, position: int) -> int | None:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT sort_key FROM search_searchdocument ORDER BY sort_key DESC LIMIT 1 OFFSET %s", [position - 1])
+            cursor.execute("SELECT sort_key FROM search_searchvector ORDER BY sort_key DESC LIMIT 1 OFFSET %s", [position - 1])
             row = cursor.fetchone()
         return row[0] if row else None
 
@@ -327,23 +307,23 @@ class PostgresEngine:
         per_term = [self._tsquery(query, terms=[term], scopes=False) for term in query.terms]
         rank = " + ".join(["ts_rank(vector, %s::tsquery, 1)"] * len(per_term))
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT sort_key, {rank} FROM search_searchdocument WHERE sort_key = ANY(%s)", per_term + [keys])
+            cursor.execute(f"SELECT sort_key, {rank} FROM search_searchvector WHERE sort_key = ANY(%s)", per_term + [keys])
             return dict(cursor.fetchall())
 
     def count(self, query: Query) -> int:
         """Counted from the bitmap of matches; with a date range, MATERIALIZED keeps the
         planner off the sort-key index (see _newest_matches)."""
-        where, params = self._conditions(query)
-        sql = f"SELECT count(*) FROM search_searchdocument WHERE {where}"
+        table, where, params = self._conditions(query)
+        sql = f"SELECT count(*) FROM {table} WHERE {where}"
         if query.key_from is not None or query.key_to is not None:
-            sql = f"WITH matches AS MATERIALIZED (SELECT 1 FROM search_searchdocument WHERE {where}) SELECT count(*) FROM matches"
+            sql = f"WITH matches AS MATERIALIZED (SELECT 1 FROM {table} WHERE {where}) SELECT count(*) FROM matches"
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
     def size_bytes(self) -> int:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_total_relation_size('search_searchdocument')")
+            cursor.execute("SELECT pg_total_relation_size('search_searchdocument') + pg_total_relation_size('search_searchvector')")
             return cursor.fetchone()[0]
 
 

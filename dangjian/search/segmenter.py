@@ -75,7 +75,7 @@ def _segmenter() -> rjieba.Jieba:
 
 
 def _clean(tokens) -> list[str]:
-    """Words without punctuation or spaces; covid-19 becomes covid and 19. Nearly every
+    r"""Words without punctuation or spaces; covid-19 becomes covid and 19. Nearly every
     token is all letters (isalnum is [^\W_]): only the others go through the expression."""
     words = []
     for token in tokens:

@@ -64,20 +64,39 @@ class Migration(migrations.Migration):
     ]
 
 
+# The full-text part as this migration created it (later migrations change it).
+SQLITE_CREATE = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+    "title, body, scope, tokenize = 'unicode61 remove_diacritics 0', prefix = '1')",
+    "CREATE TRIGGER IF NOT EXISTS search_document_deleted AFTER DELETE ON search_searchdocument "
+    "BEGIN DELETE FROM search_fts WHERE rowid = old.sort_key; END",
+]
+SQLITE_DROP = ["DROP TRIGGER IF EXISTS search_document_deleted", "DROP TABLE IF EXISTS search_fts"]
+POSTGRES_CREATE = [
+    "ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS vector tsvector",
+    "ALTER TABLE search_searchdocument ADD COLUMN IF NOT EXISTS title_vector tsvector",
+    "CREATE INDEX IF NOT EXISTS search_document_vector_idx ON search_searchdocument "
+    "USING gin (vector) WITH (fastupdate = off)",
+    "CREATE INDEX IF NOT EXISTS search_document_title_vector_idx ON search_searchdocument "
+    "USING gin (title_vector) WITH (fastupdate = off)",
+]
+POSTGRES_DROP = [
+    "DROP INDEX IF EXISTS search_document_title_vector_idx", "DROP INDEX IF EXISTS search_document_vector_idx",
+    "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS title_vector",
+    "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS vector",
+]
+
+
 def create_engine(apps, schema_editor):
-    for statement in _engine(schema_editor).create_sql:
+    postgres = schema_editor.connection.vendor == "postgresql"
+    for statement in POSTGRES_CREATE if postgres else SQLITE_CREATE:
         schema_editor.execute(statement)
 
 
 def drop_engine(apps, schema_editor):
-    for statement in _engine(schema_editor).drop_sql:
+    postgres = schema_editor.connection.vendor == "postgresql"
+    for statement in POSTGRES_DROP if postgres else SQLITE_DROP:
         schema_editor.execute(statement)
-
-
-def _engine(schema_editor):
-    from dangjian.search.backends import PostgresEngine, SQLiteEngine
-
-    return PostgresEngine if schema_editor.connection.vendor == "postgresql" else SQLiteEngine
 
 
 Migration.operations.append(migrations.RunPython(create_engine, drop_engine))
