@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 
@@ -233,11 +233,18 @@ class PostgresEngine:
             sql, params = sql + " AND sort_key <= %s", params + [query.key_to]
         return table, sql, params
 
-    def _newest_matches(self, query: Query, *, limit: int, offset: int = 0, title_only: bool = False) -> list[int]:
+    def _newest_matches(
+        self, query: Query, *, limit: int, offset: int = 0, title_only: bool = False, window_from: int | None = None
+    ) -> list[int]:
         """The newest matches, all found through the GIN index first. MATERIALIZED keeps the
         planner from walking the sort-key index newest first and checking every row's words,
-        which took 450 ms for a word in few articles (20,000 articles)."""
+        which took 450 ms for a word in few articles (20,000 articles). `window_from` limits
+        them to the newest articles, in a form the sort-key index cannot take: given the
+        choice, the planner read the window's rows through that index and checked each
+        one's words (1.2 s for 力量 in 4,500 articles, against 6.7 ms)."""
         table, where, params = self._conditions(query, title_only=title_only)
+        if window_from is not None:
+            where, params = where + " AND sort_key + 0 >= %s", params + [window_from]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH matches AS MATERIALIZED (SELECT sort_key FROM {table} WHERE {where}) "
@@ -294,7 +301,7 @@ class PostgresEngine:
         window = math.ceil((offset + limit) / share * WINDOW_MARGIN)
         bound = self._key_of_newest(window) if window < documents / 2 else None
         if bound is not None:
-            keys = self._newest_matches(replace(query, key_from=bound), limit=limit, offset=offset)
+            keys = self._newest_matches(query, limit=limit, offset=offset, window_from=bound)
             if len(keys) == limit:
                 return keys
         return self._newest_matches(query, limit=limit, offset=offset)
