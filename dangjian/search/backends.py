@@ -292,9 +292,11 @@ class PostgresEngine:
         against 10.5 ms everywhere; 作 (a prefix, 79,781 matches) 11 ms walking against 66 ms
         everywhere, but walking for 畔 (1,294 matches) took 576 ms.
         A date range is left to the index: its share of the articles is not known."""
-        documents = self._documents()
-        if title_only or not total or documents <= 0 or query.key_from is not None or query.key_to is not None:
+        if title_only or not total or query.key_from is not None or query.key_to is not None:
             return self._newest_matches(query, limit=limit, offset=offset, title_only=title_only)
+        documents = self._documents()
+        if documents <= 0:
+            return self._newest_matches(query, limit=limit, offset=offset)
         share = min(1.0, total / documents)
         if share >= DENSE_SHARE:
             return self._walk_newest(query, limit=limit, offset=offset)
