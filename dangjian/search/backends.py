@@ -13,6 +13,7 @@ tsquery syntax.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -25,6 +26,11 @@ from .segmenter import is_single_cjk
 # Title terms weigh this many times the body's (bm25 column weight on SQLite; PostgreSQL's
 # ts_rank gives weight A 1.0 against D 0.1).
 TITLE_WEIGHT = 10.0
+# PostgreSQL: to_tsvector leaves out words of 2,047 bytes or more, array_to_tsvector refuses them.
+MAX_LEXEME_BYTES = 2046
+# PostgreSQL: ts_rank of a word found once, with weight D (0.1), normalized by the sum of
+# 1/n² (pi²/6) as ts_rank normalizes a word's positions.
+SINGLE_OCCURRENCE = 0.1 / (math.pi**2 / 6)
 # See PostgresEngine.newest.
 DENSE_SHARE = 0.5
 WINDOW_MARGIN = 2
@@ -143,41 +149,52 @@ class SQLiteEngine:
 
 
 class PostgresEngine:
-    """The body's words (title words weighted A, and the scope words) are a tsvector in
-    search_searchvector (models.SearchVector: a narrow table, fast to count in), the title's
-    words and the scope words a small tsvector of the document row, for title matches that
-    need no recheck. Both tables have GIN indexes; migrations 0001-0003 create them."""
+    """An article's words (title, body and the scope words) are a tsvector in
+    search_searchvector (models.SearchVector: a narrow table, fast to count in), with what
+    ranking needs beside it; the title's words and the scope words a small tsvector of the
+    document row, for title matches that need no recheck. Both tables have GIN indexes;
+    migrations 0001-0004 create them."""
 
     columns = ["page_id", "sort_key", "title", "text", "channel_id", "published_at"]
     indexes = ["search_vector_idx", "search_document_title_vector_idx"]
 
     @staticmethod
     def encode(item: IndexedText) -> tuple:
-        """The words as PostgreSQL's `simple` parser reads them back: our terms are letters,
-        digits and CJK only, so it finds exactly them, at the same positions (checked on
-        2,000 bench articles: identical vectors). Building tsvector literals in Python took
-        as long as segmenting; the parser also keeps PostgreSQL's limits (positions, word
-        length) itself."""
-        return (" ".join(item.title_terms), " ".join(item.body_terms), [f"#{scope}" for scope in item.scopes])
+        """The title's words with the scope words, every word of the article (for matching:
+        no positions, which only ranking used), the title's and the body's words that
+        ranking needs (see rank_vector), and the number of words. Our terms are letters,
+        digits and CJK only, so `simple` parses the ranking words back as exactly them;
+        a word PostgreSQL cannot store (a pasted hash or code) is left out of all of them."""
+        title = [term for term in item.title_terms if len(term.encode()) <= MAX_LEXEME_BYTES]
+        body = [term for term in item.body_terms if len(term.encode()) <= MAX_LEXEME_BYTES]
+        scopes = [f"#{scope}" for scope in item.scopes]
+        occurrences = Counter(title + body)
+        ranked_body = [term for term in body if occurrences[term] > 1]
+        return (
+            " ".join(title + scopes), " ".join(title + body + scopes), " ".join(title), " ".join(ranked_body),
+            len(title) + len(body),
+        )
 
     def store(self, documents: Sequence, encoded: Sequence[tuple]) -> None:
+        """rank_vector: the words of an article that occur more than once or in its title,
+        with their positions (weight A in the title). ts_rank of a word in it is its
+        ts_rank in the whole article's vector; every other matching word occurred once in
+        the body, which scores SINGLE_OCCURRENCE (see scored)."""
         placeholders = ", ".join(["%s"] * len(self.columns))
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO search_searchdocument ({', '.join(self.columns)}, title_vector) "
-                f"SELECT {placeholders}, strip(to_tsvector('simple', %s)) || array_to_tsvector(%s::text[])",
+                f"SELECT {placeholders}, array_to_tsvector(string_to_array(%s, ' '))",
                 [
-                    [getattr(document, name) for name in self.columns] + [title_words, scopes]
-                    for document, (title_words, _body_words, scopes) in zip(documents, encoded, strict=True)
+                    [getattr(document, name) for name in self.columns] + [words[0]]
+                    for document, words in zip(documents, encoded, strict=True)
                 ],
             )
             cursor.executemany(
-                "INSERT INTO search_searchvector (sort_key, vector) "
-                "SELECT %s, setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s) || array_to_tsvector(%s::text[])",
-                [
-                    [document.sort_key, title_words, body_words, scopes]
-                    for document, (title_words, body_words, scopes) in zip(documents, encoded, strict=True)
-                ],
+                "INSERT INTO search_searchvector (sort_key, vector, rank_vector, term_count) "
+                "SELECT %s, array_to_tsvector(string_to_array(%s, ' ')), "
+                "setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s), %s",
+                [[document.sort_key, *words[1:]] for document, words in zip(documents, encoded, strict=True)],
             )
 
     @contextmanager
@@ -309,15 +326,31 @@ class PostgresEngine:
         return self._newest_matches(query, limit=limit, offset=offset)
 
     def scored(self, query: Query, *, limit: int, total: int | None = None) -> dict[int, float]:
+        """One ts_rank per term, added up as bm25 adds up its terms (ts_rank of the whole
+        query would rank by how close the terms stand, which bm25 ignores), divided by the
+        log of the length as ts_rank's normalization 1 does, so long articles weigh less.
+        Read from the rows' small rank_vector; only a one-character query, matched as a
+        prefix, reads the whole vector (from TOAST) for the words found once."""
         keys = self.newest(query, limit=limit, total=total)
-        # One ts_rank per term, added up as bm25 adds up its terms: ts_rank of the whole
-        # query would rank by how close the terms stand, which bm25 ignores. Normalization 1
-        # divides by the log of the length, as bm25 weighs long articles down.
-        per_term = [self._tsquery(query, terms=[term], scopes=False) for term in query.terms]
-        rank = " + ".join(["ts_rank(vector, %s::tsquery, 1)"] * len(per_term))
+        parts, params = [], []
+        for term in query.terms:
+            tsquery = self._tsquery(query, terms=[term], scopes=False)
+            if query.is_prefix(term):
+                # Every word starting with the character counts, those found once too:
+                # each scores SINGLE_OCCURRENCE in the positionless vector, as in strip().
+                parts.append("ts_rank(rank_vector, %s::tsquery, 0) + ts_rank(vector, %s::tsquery, 0) "
+                             "- ts_rank(strip(rank_vector), %s::tsquery, 0)")
+                params += [tsquery] * 3
+            else:
+                parts.append(f"greatest(ts_rank(rank_vector, %s::tsquery, 0), {SINGLE_OCCURRENCE})")
+                params.append(tsquery)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT sort_key, {rank} FROM search_searchvector WHERE sort_key = ANY(%s)", per_term + [keys])
-            return dict(cursor.fetchall())
+            cursor.execute(
+                f"SELECT sort_key, ({' + '.join(parts)}) * {math.log(2)} / ln((greatest(term_count, 1) + 1)::float8) "
+                "FROM search_searchvector WHERE sort_key = ANY(%s)",
+                params + [keys],
+            )
+            return {key: float(score) for key, score in cursor.fetchall()}
 
     def count(self, query: Query) -> int:
         """Counted from the bitmap of matches; with a date range, MATERIALIZED keeps the
