@@ -177,9 +177,9 @@ class PostgresEngine:
 
     def store(self, documents: Sequence, encoded: Sequence[tuple]) -> None:
         """rank_vector: the words of an article that occur more than once or in its title,
-        with their positions (weight A in the title). ts_rank of a word in it is its
-        ts_rank in the whole article's vector; every other matching word occurred once in
-        the body, which scores SINGLE_OCCURRENCE (see scored)."""
+        with their positions (weight A in the title). ts_rank of a word in it is what it
+        was in a vector of the whole article with positions; every other matching word
+        occurred once in the body, which scores SINGLE_OCCURRENCE (see scored)."""
         placeholders = ", ".join(["%s"] * len(self.columns))
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -350,7 +350,7 @@ class PostgresEngine:
                 "FROM search_searchvector WHERE sort_key = ANY(%s)",
                 params + [keys],
             )
-            return {key: float(score) for key, score in cursor.fetchall()}
+            return dict(cursor.fetchall())
 
     def count(self, query: Query) -> int:
         """Counted from the bitmap of matches; with a date range, MATERIALIZED keeps the
