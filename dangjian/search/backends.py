@@ -150,10 +150,10 @@ class SQLiteEngine:
 
 class PostgresEngine:
     """An article's words (title, body and the scope words) are a tsvector in
-    search_searchvector (models.SearchVector: a narrow table, fast to count in), with what
-    ranking needs beside it; the title's words and the scope words a small tsvector of the
-    document row, for title matches that need no recheck. Both tables have GIN indexes;
-    migrations 0001-0004 create them."""
+    search_searchvector (models.SearchVector: a narrow table, fast to count in), what
+    ranking needs in search_searchrank (models.SearchRank); the title's words and the scope
+    words a small tsvector of the document row, for title matches that need no recheck.
+    The words' tables have GIN indexes; migrations 0001-0005 create them."""
 
     columns = ["page_id", "sort_key", "title", "text", "channel_id", "published_at"]
     indexes = ["search_vector_idx", "search_document_title_vector_idx"]
@@ -161,24 +161,26 @@ class PostgresEngine:
     @staticmethod
     def encode(item: IndexedText) -> tuple:
         """The title's words with the scope words, every word of the article (for matching:
-        no positions, which only ranking used), the title's and the body's words that
-        ranking needs (see rank_vector), and the number of words. Our terms are letters,
-        digits and CJK only, so `simple` parses the ranking words back as exactly them;
-        a word PostgreSQL cannot store (a pasted hash or code) is left out of all of them."""
+        no positions, which only ranking uses), then for ranking (see store) the number of
+        words, the title's words, the body's words found more than once, and the first
+        character of each word found once. Our terms are letters, digits and CJK only, so
+        `simple` parses the ranking words back as exactly them; a word PostgreSQL cannot
+        store (a pasted hash or code) is left out of all of them."""
         title = [term for term in item.title_terms if len(term.encode()) <= MAX_LEXEME_BYTES]
         body = [term for term in item.body_terms if len(term.encode()) <= MAX_LEXEME_BYTES]
         scopes = [f"#{scope}" for scope in item.scopes]
         occurrences = Counter(title + body)
         ranked_body = [term for term in body if occurrences[term] > 1]
+        once_initials = "".join(sorted(term[0] for term in body if occurrences[term] == 1))
         return (
-            " ".join(title + scopes), " ".join(title + body + scopes), " ".join(title), " ".join(ranked_body),
-            len(title) + len(body),
+            " ".join(title + scopes), " ".join(title + body + scopes),
+            len(title) + len(body), " ".join(title), " ".join(ranked_body), once_initials,
         )
 
     def store(self, documents: Sequence, encoded: Sequence[tuple]) -> None:
         """rank_vector: the words of an article that occur more than once or in its title,
         with their positions (weight A in the title). ts_rank of a word in it is what it
-        was in a vector of the whole article with positions; every other matching word
+        would be in a vector of the whole article with positions; every other matching word
         occurred once in the body, which scores SINGLE_OCCURRENCE (see scored)."""
         placeholders = ", ".join(["%s"] * len(self.columns))
         with connection.cursor() as cursor:
@@ -191,10 +193,13 @@ class PostgresEngine:
                 ],
             )
             cursor.executemany(
-                "INSERT INTO search_searchvector (sort_key, vector, rank_vector, term_count) "
-                "SELECT %s, array_to_tsvector(string_to_array(%s, ' ')), "
-                "setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s), %s",
-                [[document.sort_key, *words[1:]] for document, words in zip(documents, encoded, strict=True)],
+                "INSERT INTO search_searchvector (sort_key, vector) SELECT %s, array_to_tsvector(string_to_array(%s, ' '))",
+                [[document.sort_key, words[1]] for document, words in zip(documents, encoded, strict=True)],
+            )
+            cursor.executemany(
+                "INSERT INTO search_searchrank (sort_key, term_count, rank_vector, once_initials) "
+                "SELECT %s, %s, setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s), %s",
+                [[document.sort_key, *words[2:]] for document, words in zip(documents, encoded, strict=True)],
             )
 
     @contextmanager
@@ -329,25 +334,26 @@ class PostgresEngine:
         """One ts_rank per term, added up as bm25 adds up its terms (ts_rank of the whole
         query would rank by how close the terms stand, which bm25 ignores), divided by the
         log of the length as ts_rank's normalization 1 does, so long articles weigh less.
-        Read from the rows' small rank_vector; only a one-character query, matched as a
-        prefix, reads the whole vector (from TOAST) for the words found once."""
+        Read from search_searchrank, a row of about 3 KB for each match ranked."""
         keys = self.newest(query, limit=limit, total=total)
         parts, params = [], []
         for term in query.terms:
             tsquery = self._tsquery(query, terms=[term], scopes=False)
             if query.is_prefix(term):
-                # Every word starting with the character counts, those found once too:
-                # each scores SINGLE_OCCURRENCE in the positionless vector, as in strip().
-                parts.append("ts_rank(rank_vector, %s::tsquery, 0) + ts_rank(vector, %s::tsquery, 0) "
-                             "- ts_rank(strip(rank_vector), %s::tsquery, 0)")
-                params += [tsquery] * 3
+                # Every word starting with the character counts (ts_rank adds them up),
+                # those found once too, each scoring SINGLE_OCCURRENCE.
+                parts.append(
+                    f"ts_rank(rank_vector, %s::tsquery, 0) + {SINGLE_OCCURRENCE} * "
+                    "(char_length(once_initials) - char_length(replace(once_initials, %s, '')))"
+                )
+                params += [tsquery, term]
             else:
                 parts.append(f"greatest(ts_rank(rank_vector, %s::tsquery, 0), {SINGLE_OCCURRENCE})")
                 params.append(tsquery)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT sort_key, ({' + '.join(parts)}) * {math.log(2)} / ln((greatest(term_count, 1) + 1)::float8) "
-                "FROM search_searchvector WHERE sort_key = ANY(%s)",
+                "FROM search_searchrank WHERE sort_key = ANY(%s)",
                 params + [keys],
             )
             return dict(cursor.fetchall())
@@ -365,7 +371,10 @@ class PostgresEngine:
 
     def size_bytes(self) -> int:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_total_relation_size('search_searchdocument') + pg_total_relation_size('search_searchvector')")
+            cursor.execute(
+                "SELECT pg_total_relation_size('search_searchdocument') + pg_total_relation_size('search_searchvector') "
+                "+ pg_total_relation_size('search_searchrank')"
+            )
             return cursor.fetchone()[0]
 
 
