@@ -171,6 +171,38 @@ def test_settings_and_image_changes_purge(article, portal_site, django_capture_o
     assert not cached("/")
 
 
+def test_restricting_a_page_purges_it(article, portal_site, django_capture_on_commit_callbacks):
+    warm(article.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction = PageViewRestriction.objects.create(page=article, restriction_type="password", password="secret")
+    assert not cached(article.url)
+    assert "csrfmiddlewaretoken" in wsgi_request(article.url)[2].decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        restriction.delete()
+    assert "缓存测试文章" in wsgi_request(article.url)[2].decode()
+
+
+def test_the_header_channels_follow_every_purge_and_cost_no_query_between(
+    article, portal_site, django_capture_on_commit_callbacks
+):
+    def header(url):
+        """The header's menu and the number of queries that read channels."""
+        with CaptureQueriesContext(connection) as queries:
+            body = wsgi_request(url, query="page=1")[2].decode()  # not cached: rendered each time
+        menu = body.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+        return menu, sum("portal_channelpage" in query["sql"] for query in queries)
+
+    menu, first = header("/jcdj/")
+    menu, second = header("/jcdj/")
+    assert "乡村振兴" in menu and "基层党建" in menu and second < first
+    with django_capture_on_commit_callbacks(execute=True):
+        portal_site.channels[1].unpublish()
+    assert "乡村振兴" not in header("/jcdj/")[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        PageViewRestriction.objects.create(page=portal_site.channels[0], restriction_type=PageViewRestriction.LOGIN)
+    assert "基层党建" not in header("/")[0]
+
+
 def test_publishing_in_the_admin_purges(client, article, django_user_model, django_capture_on_commit_callbacks):
     warm("/", article.url)
     client.force_login(django_user_model.objects.create_superuser(username="ed", password="x-Passw0rd-long"))

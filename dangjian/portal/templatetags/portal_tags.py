@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 from wagtail.models import Site
 
+from dangjian.core.invalidation import until_purge
 from dangjian.portal.models import published_channels
 
 register = template.Library()
@@ -14,7 +15,7 @@ def nav_channels(context):
     site = Site.find_for_request(context["request"])
     if site is None:
         return []
-    return list(published_channels().in_menu().child_of(site.root_page))
+    return until_purge(("nav channels", site.pk), lambda: list(published_channels().in_menu().child_of(site.root_page)))
 
 
 @register.simple_tag(takes_context=True)
