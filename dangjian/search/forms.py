@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dangjian.core.invalidation import until_purge
 from dangjian.portal.models import published_channels
 
 from .segmenter import MAX_QUERY_CHARS
@@ -27,7 +28,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        channels = published_channels().values_list("pk", "title")
+        channels = until_purge(("search channels",), lambda: list(published_channels().values_list("pk", "title")))
         self.fields["channel"].choices = [("", pgettext_lazy("search", "All channels")), *channels]
 
     def clean(self):

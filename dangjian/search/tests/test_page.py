@@ -113,6 +113,18 @@ def test_queries_do_not_grow_with_the_archive(client, portal_site):
 
     small = queries_for_search(5)
     assert queries_for_search(40) == small
-    # PostgreSQL: 3 set the planner up (PostgresEngine.reading), 2 are channel ids; finding
+    # PostgreSQL: 3 set the planner up (PostgresEngine.reading); finding
     # the newest matches reads the number of articles first (PostgresEngine.newest)
     assert small <= 25
+
+
+def test_the_channel_filter_lists_published_channels_only(client, search_archive, django_capture_on_commit_callbacks):
+    def choices() -> list[str]:
+        html = client.get("/search/", {"q": "凤庆"}).content.decode()
+        select = re.search(r'<select name="channel"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return re.findall(r">([^<]+)</option>", select)
+
+    assert choices()[1:] == [channel.title for channel in search_archive.channels]
+    with django_capture_on_commit_callbacks(execute=True):
+        search_archive.channels[1].unpublish()
+    assert choices()[1:] == [search_archive.channels[0].title]
