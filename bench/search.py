@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/search.py                        # both databases, 100,000 articles
     .venv/bin/python bench/search.py --articles 10000 --databases sqlite --no-stock
+    .venv/bin/python bench/search.py --databases postgres --no-stock --reuse /tmp/dangjian-search-bench-postgres-…
 
 For each database: a fresh data directory (and a scratch PostgreSQL database, from
 DANGJIAN_BENCH_POSTGRES, default postgres://postgres@127.0.0.1:5432/postgres), the demo site
@@ -15,6 +16,11 @@ through the whole search page (`dangjian serve --workers 1`, one request at a ti
 HTTP), and runs the same queries against Wagtail's stock database backend on the same
 archive. "Expected hits" for a query are the articles whose title or text contains every
 word of it as typed; each engine's share of them is printed.
+
+--keep keeps a run's data directory (and, for PostgreSQL, its database until the next run);
+--reuse DIR runs the queries and the pages again on it with the code as it is now (after
+its migrations), without writing or indexing the archive: a change to searching or to the
+page measured in minutes instead of half an hour, on the same data.
 """
 
 from __future__ import annotations
@@ -40,14 +46,18 @@ SEED = 1921
 
 # --- the parent: one child process per database, then the page requests ------------------
 
-def scratch_postgres(name: str) -> str:
+BENCH_DATABASE = "dangjian_search_bench"
+
+
+def bench_postgres(*, fresh: bool) -> str:
     import psycopg
 
     admin_url = os.environ.get("DANGJIAN_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+    if fresh:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+            conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    return admin_url.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
 
 
 def page_latencies(env: dict, queries: list[str]) -> list[float]:
@@ -75,19 +85,25 @@ def page_latencies(env: dict, queries: list[str]) -> list[float]:
 
 
 def run_database(database: str, args) -> dict:
-    data_dir = Path(tempfile.mkdtemp(prefix=f"dangjian-search-bench-{database}-"))
+    data_dir = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix=f"dangjian-search-bench-{database}-"))
     env = dict(os.environ, DANGJIAN_DATA_DIR=str(data_dir), DANGJIAN_LOG_LEVEL="WARNING", REDIS_URL="", DATABASE_URL="")
     if database == "postgres":
-        env["DATABASE_URL"] = scratch_postgres("dangjian_search_bench")
-    print(f"-- {database}: site without articles in {data_dir}", flush=True)
-    run_dangjian("demo", "--articles", "0", env=env, stdout=subprocess.DEVNULL)
+        env["DATABASE_URL"] = bench_postgres(fresh=not args.reuse)
+    if args.reuse:
+        print(f"-- {database}: the archive kept in {data_dir}", flush=True)
+        run_dangjian("migrate", env=env, stdout=subprocess.DEVNULL)
+    else:
+        print(f"-- {database}: site without articles in {data_dir}", flush=True)
+        run_dangjian("demo", "--articles", "0", env=env, stdout=subprocess.DEVNULL)
     child = [sys.executable, __file__, "--child", "--articles", str(args.articles), "--queries", str(args.queries)]
     if args.no_stock:
         child.append("--no-stock")
+    if args.reuse:
+        child += ["--reuse", str(data_dir)]
     result = json.loads(subprocess.run(child, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()[-1])
     print(f"-- {database}: {args.queries} search pages over HTTP", flush=True)
     result["page_ms"] = page_latencies(env, result["queries"])
-    if args.keep:
+    if args.keep or args.reuse:
         print(f"-- {database}: kept {data_dir}", flush=True)
     else:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -110,7 +126,7 @@ def report(results: dict[str, dict], args) -> None:
     print(header)
     for database, r in results.items():
         print(
-            f"{database:<10}{r['build_s']:>9.1f}{r['index_bytes'] / 1e6:>10.0f}"
+            f"{database:<10}{'reused' if r['build_s'] is None else format(r['build_s'], '.1f'):>9}{r['index_bytes'] / 1e6:>10.0f}"
             f"{percentile(r['engine_ms'], 50):>12.2f}{percentile(r['engine_ms'], 95):>12.2f}"
             f"{percentile(r['selector_ms'], 95):>12.2f}"
             f"{percentile(r['page_ms'], 50):>10.1f}{percentile(r['page_ms'], 95):>10.1f}"
@@ -137,11 +153,14 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--no-stock", action="store_true", help="skip Wagtail's stock backend")
     parser.add_argument("--keep", action="store_true", help="keep the data directories, to look into them")
+    parser.add_argument("--reuse", metavar="DIR", help="measure again on a data directory kept by --keep (one database)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_main(args)
         return
+    if args.reuse and "," in args.databases:
+        parser.error("--reuse takes the data directory of one database: give --databases sqlite or postgres")
     results = {database: run_database(database, args) for database in args.databases.split(",")}
     report(results, args)
 
@@ -235,6 +254,15 @@ def write_archive(count: int, rng: random.Random) -> list[tuple[int, str, str]]:
     return [(page_id, title, text) for page_id, (title, text) in zip(ids, archive, strict=True)]
 
 
+def kept_archive() -> list[tuple[int, str, str]]:
+    """What write_archive returned, read back: the text is the documents' (plain, as written)."""
+    from dangjian.portal.models import ArticlePage
+    from dangjian.search.models import SearchDocument
+
+    texts = dict(SearchDocument.objects.values_list("page_id", "text"))
+    return [(page_id, title, texts[page_id]) for page_id, title in ArticlePage.objects.order_by("pk").values_list("pk", "title")]
+
+
 def _step(number: int) -> str:
     """The 4-character base-36 step of Wagtail's (treebeard's) tree paths."""
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -316,15 +344,16 @@ def child_main(args) -> None:
 
     logging.disable(logging.INFO)
     rng = random.Random(SEED)
-    archive = write_archive(args.articles, rng)
-    result = {"articles": len(archive), "characters": sum(len(t) + len(x) for _i, t, x in archive)}
+    archive = kept_archive() if args.reuse else write_archive(args.articles, rng)
+    result = {"articles": len(archive), "characters": sum(len(t) + len(x) for _i, t, x in archive), "build_s": None}
     if connection.vendor == "sqlite":
         result["segmenter"] = measure_segmenters("".join(text for _i, _t, text in archive[:1500]))
 
-    print("-- building the search index", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    search_index_rebuild(processes=os.cpu_count() or 1)  # as `dangjian reindex` does
-    result["build_s"] = time.perf_counter() - started
+    if not args.reuse:
+        print("-- building the search index", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        search_index_rebuild(processes=os.cpu_count() or 1)  # as `dangjian reindex` does
+        result["build_s"] = time.perf_counter() - started
     result["index_bytes"] = engine().size_bytes()
 
     queries = make_queries(random.Random(SEED + 1), archive, args.queries)
