@@ -171,7 +171,7 @@ class PostgresEngine:
         scopes = [f"#{scope}" for scope in item.scopes]
         occurrences = Counter(title + body)
         ranked_body = [term for term in body if occurrences[term] > 1]
-        once_initials = "".join(sorted(term[0] for term in body if occurrences[term] == 1))
+        once_initials = "".join(term[0] for term in body if occurrences[term] == 1)
         return (
             " ".join(title + scopes), " ".join(title + body + scopes),
             len(title) + len(body), " ".join(title), " ".join(ranked_body), once_initials,

@@ -34,32 +34,35 @@ class SearchDocument(models.Model):
         verbose_name = _("search document")
 
 
-class SearchVector(models.Model):
-    """PostgreSQL: an article's words, in a `vector` tsvector column (migration 0003) of a
-    narrow table of its own. Counting or listing the matches of a word reads the table rows
-    that have it, and PostgreSQL reads every heap page holding one (it no longer skips pages
-    known to be visible), so the rows must stay small: 140 fit in a page. With 850 bytes of
-    ranking data beside the words (migration 0004), 9 fitted, and counting 美国 in 33,272 of
-    100,000 articles read 11,070 pages (46 ms). The database deletes it with its document
-    (ON DELETE CASCADE). Unused on SQLite, where the FTS5 table holds the words."""
+class DocumentRow(models.Model):
+    """A PostgreSQL table keyed by the document's sort key, as the engine's rows are; the
+    database deletes its row with the document (ON DELETE CASCADE, added by its migration)."""
 
     document = models.OneToOneField(
         SearchDocument, on_delete=models.DO_NOTHING, db_constraint=False, to_field="sort_key", db_column="sort_key",
         primary_key=True, related_name="+",
     )
 
+    class Meta:
+        abstract = True
 
-class SearchRank(models.Model):
+
+class SearchVector(DocumentRow):
+    """PostgreSQL: an article's words, in a `vector` tsvector column (migration 0003) of a
+    narrow table of its own. Counting or listing the matches of a word reads the table rows
+    that have it, and PostgreSQL 15 here read every heap page holding one, all-visible or
+    not, so the rows must stay small: 140 fit in a page. With 850 bytes of
+    ranking data beside the words (migration 0004), 9 fitted, and counting 美国 in 33,272 of
+    100,000 articles read 11,070 pages (46 ms). Unused on SQLite, where the FTS5 table holds
+    the words."""
+
+
+class SearchRank(DocumentRow):
     """PostgreSQL: what ranking an article needs, read only for the few hundred matches
     being ranked (migration 0005 adds the columns): the words found more than once or in
     the title, with positions (rank_vector), the number of words (term_count), and the first
     character of each word found once (once_initials), which a one-character query counts.
-    Deleted with its document (ON DELETE CASCADE). Unused on SQLite."""
-
-    document = models.OneToOneField(
-        SearchDocument, on_delete=models.DO_NOTHING, db_constraint=False, to_field="sort_key", db_column="sort_key",
-        primary_key=True, related_name="+",
-    )
+    Unused on SQLite."""
 
 
 def validate_dictionary_word(value: str) -> None:

@@ -26,7 +26,7 @@ def move_rank_data(apps, schema_editor):
         # scope words (#c12).
         "INSERT INTO search_searchrank (sort_key, term_count, rank_vector, once_initials) "
         "SELECT sort_key, term_count, rank_vector, ("
-        "  SELECT coalesce(string_agg(left(lexeme, 1), '' ORDER BY lexeme), '') "
+        "  SELECT coalesce(string_agg(left(lexeme, 1), ''), '') "
         "  FROM unnest(ts_delete(words.vector, tsvector_to_array(words.rank_vector))) WHERE left(lexeme, 1) <> '#'"
         ") FROM search_searchvector AS words",
         "DROP INDEX search_vector_idx",
