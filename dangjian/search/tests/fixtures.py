@@ -48,7 +48,7 @@ class SearchArchive:
         return next(key for key, article in self.articles.items() if article.pk == page.pk)
 
 
-def _article(channel, days_ago: int, title: str, body: str, **extra):
+def dated_article(channel, days_ago: int, title: str, body: str, **extra):
     return make_article(
         channel, title=title, summary="", byline_organization="", byline_author="",
         body=[("text", RichText(f"<p>{body}</p>"))],
@@ -59,12 +59,12 @@ def _article(channel, days_ago: int, title: str, body: str, **extra):
 @pytest.fixture
 def search_archive(portal_site) -> SearchArchive:
     channels = portal_site.channels
-    articles = {key: _article(channels[ch], days, title, body) for key, ch, days, title, body in ARCHIVE}
-    articles["draft"] = _article(channels[0], 1, *HIDDEN[0][3:], live=False)
-    unpublished = _article(channels[0], 2, *HIDDEN[1][3:])
+    articles = {key: dated_article(channels[ch], days, title, body) for key, ch, days, title, body in ARCHIVE}
+    articles["draft"] = dated_article(channels[0], 1, *HIDDEN[0][3:], live=False)
+    unpublished = dated_article(channels[0], 2, *HIDDEN[1][3:])
     unpublished.unpublish()
     articles["unpublished"] = unpublished
-    private = _article(channels[0], 3, *HIDDEN[2][3:])
+    private = dated_article(channels[0], 3, *HIDDEN[2][3:])
     PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
     articles["private"] = private
     search_index_rebuild()

@@ -7,14 +7,14 @@ from django.db import connection
 
 from dangjian.search.backends import SQLiteEngine
 from dangjian.search.services import prepare_documents
-from dangjian.search.tests.fixtures import _article
+from dangjian.search.tests.fixtures import dated_article
 
 
 def test_sqlite_writes_a_batch_out_of_publish_order_as_one_segment(portal_site):
     """A rebuild's batches follow the page ids, whose publish times can be in any order."""
     if connection.vendor != "sqlite":
         pytest.skip("FTS5 is SQLite's")
-    pages = [_article(portal_site.channels[0], days, f"第{days}次基层党建工作推进会", "会议部署了重点任务。") for days in range(1, 31)]
+    pages = [dated_article(portal_site.channels[0], days, f"第{days}次基层党建工作推进会", "会议部署了重点任务。") for days in range(1, 31)]
     prepared = prepare_documents([page.pk for page in pages])
     engine = SQLiteEngine()
     with engine.bulk_load(), connection.cursor() as cursor:
