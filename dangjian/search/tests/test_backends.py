@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from dangjian.search.backends import SQLiteEngine
-from dangjian.search.services import prepare_documents
+from dangjian.search.services import prepare_documents, search_index_rebuild
 from dangjian.search.tests.fixtures import dated_article
 
 
@@ -47,3 +47,22 @@ def test_sqlite_writes_a_batch_of_many_words_as_one_segment(portal_site):
     with connection.cursor() as cursor:  # FTS5's defaults again after the rebuild
         cursor.execute("SELECT k, v FROM search_fts_config WHERE k IN ('automerge', 'crisismerge', 'hashsize') ORDER BY k")
         assert cursor.fetchall() == [("automerge", 4), ("crisismerge", 16), ("hashsize", 1048576)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_postgres_rebuild_leaves_every_table_of_the_index_vacuumed(portal_site):
+    """Rows nobody has read since they were written cost the first searches that read them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's tables")
+    dated_article(portal_site.channels[0], 1, "凤庆县召开基层党建工作推进会", "会议部署了重点任务。")
+    tables = ["search_searchdocument", "search_searchvector", "search_searchrank"]
+
+    def vacuums():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT relname, vacuum_count FROM pg_stat_user_tables WHERE relname = ANY(%s)", [tables])
+            return dict(cursor.fetchall())
+
+    before = vacuums()
+    search_index_rebuild()
+    assert vacuums() == {table: before[table] + 1 for table in tables}
