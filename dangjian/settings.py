@@ -208,6 +208,8 @@ else:
 # --- Full-page cache (dangjian/core/pagecache.py) ------------------------------
 PAGE_CACHE_ENABLED = env_bool("DANGJIAN_PAGE_CACHE", True)
 PAGE_CACHE_DIR = Path(env("DANGJIAN_PAGE_CACHE_DIR", str(DATA_DIR / "pagecache")))
+# How long a page a change made stale is still served while one render replaces it.
+PAGE_CACHE_STALE_SECONDS = float(env("DANGJIAN_PAGE_CACHE_STALE_SECONDS", "30"))
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/documents/", "/media/", "/static/", "/healthz", "/readyz")
 
 if not REDIS_URL:
@@ -329,6 +331,8 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = env_bool("DANGJIAN_SSL_REDIRECT", HTTPS)
+# Load balancers and process managers probe health over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = int(env("DANGJIAN_HSTS_SECONDS") or (31_536_000 if HTTPS else 0))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGJIAN_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DANGJIAN_HSTS_PRELOAD", False)

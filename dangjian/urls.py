@@ -3,7 +3,6 @@ from django.urls import include, path
 from django.views.static import serve as serve_file
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from dangjian.core import views as core_views
@@ -21,7 +20,7 @@ urlpatterns = [
     path("", include("dangjian.search.urls")),
     path("pv/<int:page_id>", pageviews_views.beacon, name="pageview_beacon"),
     path("feed/", ArticleFeed(), name="feed"),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", portal_views.sitemap, name="sitemap"),
     path("robots.txt", portal_views.robots_txt, name="robots_txt"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),

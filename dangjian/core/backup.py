@@ -158,5 +158,5 @@ def backup_restore(*, path: Path, progress: bool = True) -> dict:
         else:
             media.mkdir(parents=True)
         shutil.rmtree(old, ignore_errors=True)
-    purge_pages(reason="restored from backup")
+    purge_pages(reason="restored from backup", everything=True, hard=True)
     return manifest

@@ -1,18 +1,73 @@
 from __future__ import annotations
 
-from django.conf import settings
+import hashlib
+import logging
+from importlib.metadata import version
+from pathlib import Path
 
+from django.conf import settings
+from django.db import DatabaseError
+
+from . import dependencies
 from .pagecache import PageCache, cacheable_query
 
+logger = logging.getLogger(__name__)
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/xml", "text/xml", "text/plain")
 
 
 def page_cache() -> PageCache:
-    return PageCache(settings.PAGE_CACHE_DIR)
+    return PageCache(settings.PAGE_CACHE_DIR, stale_seconds=settings.PAGE_CACHE_STALE_SECONDS)
+
+
+def security_headers() -> list[tuple[str, str]]:
+    """The headers Django's SecurityMiddleware and XFrameOptionsMiddleware add to every
+    answer: cached pages (fast path, nginx) carry them too."""
+    headers = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", settings.X_FRAME_OPTIONS)]
+    if settings.SECURE_REFERRER_POLICY:
+        headers.append(("Referrer-Policy", settings.SECURE_REFERRER_POLICY))
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+        headers.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
+    return headers
+
+
+def strict_transport_security() -> str:
+    """The HSTS header Django's SecurityMiddleware sends on https answers ("" for none)."""
+    if not settings.SECURE_HSTS_SECONDS:
+        return ""
+    hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    hsts += "; includeSubDomains" if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS else ""
+    hsts += "; preload" if settings.SECURE_HSTS_PRELOAD else ""
+    return hsts
+
+
+# What a page's HTML is made from besides the data: our code, templates, static files and
+# translations, and the frameworks that render them.
+_CODE_SUFFIXES = {".py", ".html", ".txt", ".xml", ".css", ".js", ".svg", ".mo", ".json"}
+
+
+def code_version() -> str:
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in ("dangjian", "django", "wagtail"):
+        digest.update(f"{name}={version(name)};".encode())
+    for file in sorted(package.rglob("*")):
+        relative = file.relative_to(package)
+        if file.suffix in _CODE_SUFFIXES and not {"tests", "__pycache__", "var"} & set(relative.parts) and file.is_file():
+            digest.update(str(relative).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def page_cache_sync_version() -> bool:
+    """Forget every cached page written by other code (after an upgrade); True if it did."""
+    purged = page_cache().sync_version(code_version())
+    if purged:
+        logger.info("page cache emptied: written by another version of the code")
+    return purged
 
 
 class PageCacheMiddleware:
-    """Store what an anonymous reader got, when it is the same for every anonymous reader.
+    """Store what an anonymous reader got, when it is the same for every anonymous reader,
+    with the dependency keys its render noted (core/dependencies.py).
 
     Never stored: responses to logged-in users or requests with a session, query strings
     other than tracking parameters (pagecache.IGNORED_QUERY_KEYS),
@@ -25,12 +80,34 @@ class PageCacheMiddleware:
         self.cache = page_cache()
 
     def __call__(self, request):
-        generation = self.cache.generation() if self._candidate(request) else None
-        response = self.get_response(request)
-        if generation is not None and self._cacheable(request, response):
-            if self.cache.store(request.get_host(), request.path, response.content, response["Content-Type"], generation):
-                response["X-Page-Cache"] = "MISS"
+        if not self._candidate(request):
+            return self.get_response(request)
+        generation = self.cache.generation()
+        token = dependencies.start_collecting()
+        try:
+            response = self.get_response(request)
+        finally:
+            keys = dependencies.stop_collecting(token)
+        if self._cacheable(request, response) and self._store(request, response, keys, generation):
+            response["X-Page-Cache"] = "MISS"
         return response
+
+    def _store(self, request, response, keys: set[str], generation: str) -> bool:
+        host, path = request.get_host(), request.path
+        url = self.cache.url_key(host, path)
+        if url is None or len(url) > dependencies.URL_MAX_LENGTH:
+            return False
+        try:
+            # Recorded before the file is written: a purge that runs meanwhile either finds
+            # these keys or bumps the generation before the store checks it.
+            dependencies.dependencies_record(url=url, keys=keys)
+        except DatabaseError:
+            logger.warning("page %s not cached: its dependencies could not be recorded", url, exc_info=True)
+            return False
+        stored = self.cache.store(host, path, response.content, response["Content-Type"], generation)
+        if stored:
+            logger.info("page cached: %s (%d keys)", url, len(keys))
+        return stored
 
     @staticmethod
     def _candidate(request) -> bool:

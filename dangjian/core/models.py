@@ -32,3 +32,19 @@ class WordListEntry(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class PageDependency(models.Model):
+    """A cached page (``host/path``) and one key it was built from (core/dependencies.py).
+    A table rather than process memory: every web process and host purges from it, and it
+    outlives restarts, as the page files do."""
+
+    url = models.CharField(max_length=500)
+    key = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["url", "key"], name="core_pagedependency_url_key")]
+        indexes = [models.Index(fields=["key"], name="core_pagedependency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.url} <- {self.key}"

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from wagtail.models import Page
 
+from dangjian.core.dependencies import hot_key
 from dangjian.core.invalidation import purge_pages
 
 from . import selectors
@@ -82,7 +83,7 @@ def hot_lists_refresh(*, now: dt.datetime | None = None) -> int:
     """Recompute every hot list; purge the cached pages whose lists changed order or
     members. Returns the number of scopes whose lists changed."""
     now = now or timezone.now()
-    changed_paths = []
+    changed = []
     for scope in selectors.hot_list_scopes():
         rows = [
             HotListEntry(scope=scope, window=window, position=position, article_id=article_id, views=views)
@@ -94,12 +95,10 @@ def hot_lists_refresh(*, now: dt.datetime | None = None) -> int:
             HotListEntry.objects.filter(scope=scope).delete()
             HotListEntry.objects.bulk_create(rows)
         if sorted(before) != sorted((row.window, row.position, row.article_id) for row in rows):
-            parts = scope.get_url_parts()
-            if parts:
-                changed_paths.append(parts[2])
-    if changed_paths:
-        purge_pages(reason="hot lists changed", paths=changed_paths)
-    return len(changed_paths)
+            changed.append(hot_key(scope.pk))
+    if changed:
+        purge_pages(reason="hot lists changed", keys=changed)
+    return len(changed)
 
 
 def hourly_views_compact(*, now: dt.datetime | None = None) -> int:

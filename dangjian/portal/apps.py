@@ -6,3 +6,11 @@ class PortalConfig(AppConfig):
     name = "dangjian.portal"
     label = "portal"
     verbose_name = _("Portal")
+
+    def ready(self):
+        from dangjian.core import invalidation
+
+        from .models import PortalSettings, headline_keys
+
+        invalidation.register_everywhere_model(PortalSettings)
+        invalidation.register_page_keys(headline_keys)

@@ -8,6 +8,8 @@ from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Rss201rev2Feed
 from wagtail.models import Site
 
+from dangjian.core.dependencies import depends_on, depends_on_pages, list_key, page_key
+
 from .models import ArticlePage, ChannelPage, PortalSettings, without_control_characters
 
 FEED_SIZE = 30
@@ -45,11 +47,16 @@ class ArticleFeed(Feed):
 
     def items(self, source: FeedSource):
         articles = ArticlePage.objects.live().public()
+        scope = source.channel or source.site.root_page
         if source.channel:
             articles = articles.child_of(source.channel)
+            depends_on(page_key(source.channel.pk))
         else:
             articles = articles.descendant_of(source.site.root_page)
-        return articles.listing()[:FEED_SIZE]
+        items = list(articles.listing()[:FEED_SIZE])
+        depends_on(list_key(scope.pk))
+        depends_on_pages(items)
+        return items
 
     def item_title(self, item):
         return without_control_characters(item.title)

@@ -34,6 +34,7 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from dangjian.core.dependencies import depends_on, depends_on_pages, headlines_key, hot_key, list_key, page_key
 from dangjian.pageviews.selectors import hot_lists, stored_views
 from dangjian.search.wagtail_backend import with_segmented
 
@@ -130,14 +131,20 @@ class HomePage(Page):
         visible = ArticlePage.objects.live().public()
         articles = visible.descendant_of(self)
         headlines = list(with_covers(articles.filter(is_headline=True).listing())[: self.headline_count])
+        depends_on(page_key(self.pk), headlines_key(self.pk))
         if not headlines:
             headlines = list(with_covers(articles.listing())[: self.headline_count])
+            depends_on(list_key(self.pk))
         context["headlines"] = headlines
         context["channel_blocks"] = [
             (channel, list(visible.child_of(channel).listing()[: self.channel_list_count]))
             for channel in published_channels().child_of(self).in_menu()
         ]
-        context["hot_lists"] = hot_lists(self)
+        for channel, listed in context["channel_blocks"]:
+            depends_on(page_key(channel.pk), list_key(channel.pk))
+            depends_on_pages(listed)
+        depends_on_pages(headlines)
+        context["hot_lists"] = with_hot_list_dependencies(self, hot_lists(self))
         return context
 
 
@@ -164,15 +171,30 @@ class ChannelPage(RomanizedSlugMixin, RoutablePageMixin, Page):
         paginator = Paginator(with_covers(self.articles()), CHANNEL_PAGE_SIZE)
         # get_page turns a page number that is out of range or not a number into a real page.
         page_obj = paginator.get_page(request.GET.get("page"))
-        return self.render(
-            request, context_overrides={"page_obj": page_obj, "articles": page_obj.object_list, "hot_lists": hot_lists(self)}
-        )
+        depends_on(page_key(self.pk), list_key(self.pk))
+        depends_on_pages(page_obj.object_list)
+        return self.render(request, context_overrides={
+            "page_obj": page_obj, "articles": page_obj.object_list, "hot_lists": with_hot_list_dependencies(self, hot_lists(self)),
+        })
 
     @path("feed/")
     def feed(self, request):
         from .feeds import ArticleFeed
 
         return ArticleFeed()(request, channel=self)
+
+
+def with_hot_list_dependencies(scope: Page, lists: list[tuple[str, str, list[dict]]]):
+    """`lists` (pageviews.selectors.hot_lists), noting what a page showing them depends on."""
+    depends_on(hot_key(scope.pk), *(page_key(entry["id"]) for _window, _label, entries in lists for entry in entries))
+    return lists
+
+
+def headline_keys(page: Page, ancestor_ids: list[int]) -> list[str]:
+    """A headline article changed: the home pages above it show it (invalidation)."""
+    if getattr(page, "is_headline", False):
+        return [headlines_key(pk) for pk in ancestor_ids]
+    return []
 
 
 def published_channels():
@@ -318,9 +340,18 @@ class ArticlePage(RomanizedSlugMixin, Page):
         related = visible.filter(
             Exists(ArticleTag.objects.filter(content_object_id=OuterRef("pk"), tag__in=tags))
         ) if tags else siblings
+        if published:
+            # Earlier articles only: a block of the newest would change on every article
+            # published on its topics, and every page showing it with it (invalidation).
+            related = related.filter(
+                Q(first_published_at__lt=published) | Q(first_published_at=published, path__lt=self.path),
+                first_published_at__lte=published,
+            )
         context["related_articles"] = list(related.listing()[:5])
         context["channel"] = channel
         context["tag_list"] = tags
+        depends_on(page_key(self.pk), page_key(channel.pk))
+        depends_on_pages([context.get("previous_article"), context.get("next_article"), *context["related_articles"]])
         return context
 
 

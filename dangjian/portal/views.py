@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
+from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
+
+from dangjian.core.dependencies import SITEMAP, depends_on
 
 from .models import ArticlePage
 
@@ -29,3 +32,9 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def sitemap(request):
+    """Wagtail's sitemap of every published page: stale whenever one is published or removed."""
+    depends_on(SITEMAP)
+    return wagtail_sitemap(request)

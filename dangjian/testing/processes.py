@@ -113,16 +113,18 @@ def backend_env(data_dir: Path, **extra: str):
 
 
 @contextmanager
-def served_site(env: dict[str, str], *, workers: int = 2, background: bool = False):
+def served_site(env: dict[str, str], *, workers: int = 2, background: bool = False, log: Path | None = None):
     """`dangjian serve` on a free port, yields (base URL, process); the process group is
-    killed afterwards. Without `background` no task worker runs: tests run tasks themselves."""
+    killed afterwards. Without `background` no task worker runs: tests run tasks themselves.
+    With `log`, the server's output goes to that file."""
     import signal
 
     port = free_port()
     env = {**env, "DANGJIAN_SERVE_WORKER": "1" if background else "0", "DANGJIAN_BASE_URL": f"http://127.0.0.1:{port}"}
+    output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=env, stdout=output, stderr=subprocess.STDOUT if log else subprocess.DEVNULL, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -134,3 +136,5 @@ def served_site(env: dict[str, str], *, workers: int = 2, background: bool = Fal
         except ProcessLookupError:
             pass
         server.wait()
+        if log:
+            output.close()

@@ -10,9 +10,15 @@ from django.db import close_old_connections
 
 def wsgi_request(path: str, *, method: str = "GET", query: str = "", remote_addr: str = "127.0.0.1",
                  **headers: str) -> tuple[str, dict[str, str], bytes]:
-    """(status line, headers, body) of `path` through dangjian.wsgi.application: the beacon
-    and the page-cache fast path, then Django. Keyword headers: user_agent="…" → User-Agent."""
-    from dangjian.wsgi import application
+    """(status line, headers, body) of `path` through the stack of dangjian.wsgi.application,
+    built for the current settings: the beacon and the page-cache fast path, then Django.
+    A stale page is refreshed in the request that finds it, not in a thread that could not
+    see the test's transaction. Keyword headers: user_agent="…" → User-Agent."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from dangjian.wsgi import with_beacon, with_fast_path
+
+    application = with_beacon(with_fast_path(WSGIHandler(), background=False))
 
     environ = {
         "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "localhost",

@@ -7,11 +7,13 @@ import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 
@@ -24,35 +26,48 @@ from dangjian.testing.processes import (
 )
 
 
-@pytest.fixture
-def nginx_site(tmp_path):
+@contextmanager
+def nginx_in_front(tmp_path, *, articles: int = 4, tls: bool = False, **extra_env: str):
+    """nginx (config from `dangjian nginx_config`) in front of `dangjian serve` on a demo site;
+    yields (base URL, env). With `tls`, nginx answers https with a self-signed certificate."""
     if shutil.which("nginx") is None:
         if os.environ.get("DANGJIAN_REQUIRE_NGINX") == "1":
             pytest.fail("nginx not installed (apt-get install nginx)")
         pytest.skip("nginx not installed")
     app_port, web_port = free_port(), free_port()
-    env = clean_env(tmp_path / "data", DANGJIAN_BASE_URL=f"http://localhost:{web_port}",
-                    DANGJIAN_CLIENT_IP_HEADER="X-Real-IP", DANGJIAN_VIEWS_RATE_LIMIT="3")
-    assert dangjian("demo", "--articles", "4", env=env).returncode == 0
+    scheme = "https" if tls else "http"
+    env = clean_env(tmp_path / "data", DANGJIAN_BASE_URL=f"{scheme}://localhost:{web_port}",
+                    DANGJIAN_CLIENT_IP_HEADER="X-Real-IP", DANGJIAN_VIEWS_RATE_LIMIT="3", **extra_env)
+    assert dangjian("demo", "--articles", str(articles), env=env).returncode == 0
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(app_port), "--workers", "2"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    options = []
+    if tls:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+             "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+            check=True, capture_output=True,
+        )
+        options = ["--certificate", str(tmp_path / "cert.pem"), "--certificate-key", str(tmp_path / "key.pem")]
     result = subprocess.run(
         [sys.executable, "-m", "dangjian", "nginx_config", "--full", "--listen", f"127.0.0.1:{web_port}",
-         "--upstream", f"127.0.0.1:{app_port}", "--prefix", str(tmp_path), "--user", "root"],
+         "--upstream", f"127.0.0.1:{app_port}", "--prefix", str(tmp_path), "--user", "root", *options],
         env=env, capture_output=True, text=True, check=True,
     )
     (tmp_path / "nginx.conf").write_text(result.stdout)
     nginx = subprocess.Popen(["nginx", "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"])
-    base = f"http://localhost:{web_port}"
+    base = f"{scheme}://localhost:{web_port}"
     try:
-        for _ in range(150):
+        deadline = time.monotonic() + 30
+        while True:
             try:
-                if fetch(base + "/healthz")[0] == 200:
+                if get(base + "/healthz")[0] == 200:
                     break
             except OSError:
                 pass
+            assert time.monotonic() < deadline, "nginx or the app did not start"
             time.sleep(0.2)
         yield base, env
     finally:
@@ -65,9 +80,32 @@ def nginx_site(tmp_path):
                 process.wait()
 
 
+@pytest.fixture
+def nginx_site(tmp_path):
+    with nginx_in_front(tmp_path) as site:
+        yield site
+
+
+# The self-signed certificate of nginx_in_front(tls=True).
+INSECURE = ssl.create_default_context()
+INSECURE.check_hostname = False
+INSECURE.verify_mode = ssl.CERT_NONE
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+OPENER = urllib.request.build_opener(urllib.request.HTTPSHandler(context=INSECURE), NoRedirect())
+
+
 def get(url: str) -> tuple[int, dict[str, str], str]:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode()
+    try:
+        with OPENER.open(url, timeout=10) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode()
 
 
 def test_pages_static_and_publish_through_nginx(nginx_site):
@@ -100,7 +138,10 @@ def test_pages_static_and_publish_through_nginx(nginx_site):
     while "刚刚改过的标题" not in get(base + article)[2]:
         assert time.monotonic() - published < 1.0, "the edit is not visible within 1 second"
         time.sleep(0.05)
-    assert "刚刚改过的标题" in get(base + "/")[2]
+    # The home page shows it too: served stale once, then refreshed by one render.
+    while "刚刚改过的标题" not in get(base + "/")[2]:
+        assert time.monotonic() - published < 5.0, "the home page was not refreshed"
+        time.sleep(0.05)
 
 
 def test_sessions_and_query_strings_bypass_nginx_cache(nginx_site):
@@ -131,3 +172,48 @@ def test_view_beacons_pass_nginx_and_a_forged_address_does_not_escape_the_rate_l
         except urllib.error.HTTPError as error:
             statuses.append(error.code)
     assert statuses == [200, 200, 200, 429, 429]
+
+
+ARTICLE = "from dangjian.portal.models import ArticlePage; print(ArticlePage.objects.live().listing()[{n}].pk)"
+
+
+def test_stale_pages_and_removed_articles_through_nginx(nginx_site):
+    base, env = nginx_site
+    first = dangjian_shell(ARTICLE.format(n=0), env=env).split()[-1]
+    second = dangjian_shell(ARTICLE.format(n=1), env=env).split()[-1]
+    for path in ("/", f"/a/{first}/", f"/a/{second}/"):
+        get(base + path)
+        assert get(base + path)[1].get("x-page-cache") == "HIT-nginx", path
+    dangjian_shell(
+        "from dangjian.portal.models import ArticlePage\n"
+        f"p = ArticlePage.objects.get(pk={second}); p.title = '刚改过的第二篇'; p.save_revision().publish()",
+        env=env,
+    )
+    # Its own URL is rendered anew at once; the home page showing it is served stale, then fresh.
+    status, headers, body = get(f"{base}/a/{second}/")
+    assert "刚改过的第二篇" in body and headers.get("x-page-cache") == "MISS"
+    status, headers, body = get(base + "/")
+    assert headers.get("x-page-cache") in ("STALE", "MISS")
+    deadline = time.monotonic() + 5
+    while "刚改过的第二篇" not in get(base + "/")[2]:
+        assert time.monotonic() < deadline, "the home page was not refreshed"
+        time.sleep(0.05)
+    assert get(base + "/")[1].get("x-page-cache") == "HIT-nginx"
+    # Unpublished: never served again, by nginx or the app.
+    dangjian_shell(f"from dangjian.portal.models import ArticlePage; ArticlePage.objects.get(pk={first}).unpublish()", env=env)
+    assert get(f"{base}/a/{first}/")[0] == 404
+
+
+def test_https_hits_carry_hsts_and_plain_http_is_redirected(tmp_path):
+    with nginx_in_front(tmp_path / "tls", tls=True, DANGJIAN_PROXY_SSL_HEADER="X-Forwarded-Proto") as (base, _env):
+        miss = get(base + "/")[1]
+        status, hit, _body = get(base + "/")
+        assert hit.get("x-page-cache") == "HIT-nginx"
+        names = ("strict-transport-security", "x-content-type-options", "x-frame-options", "referrer-policy",
+                 "cross-origin-opener-policy")
+        assert {n: hit.get(n) for n in names} == {n: miss.get(n) for n in names}
+        assert hit["strict-transport-security"].startswith("max-age=31536000")
+    with nginx_in_front(tmp_path / "plain", DANGJIAN_SSL_REDIRECT="1", DANGJIAN_PROXY_SSL_HEADER="X-Forwarded-Proto") as (base, _env):
+        for _ in range(2):
+            status, headers, _body = get(base + "/")
+            assert status == 301 and headers["location"].startswith("https://")

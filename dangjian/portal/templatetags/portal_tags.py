@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 from wagtail.models import Site
 
+from dangjian.core.dependencies import CHANNELS_MENU, depends_on
 from dangjian.core.invalidation import until_purge
 from dangjian.portal.models import published_channels
 
@@ -15,6 +16,7 @@ def nav_channels(context):
     site = Site.find_for_request(context["request"])
     if site is None:
         return []
+    depends_on(CHANNELS_MENU)
     return until_purge(("nav channels", site.pk), lambda: list(published_channels().in_menu().child_of(site.root_page)))
 
 

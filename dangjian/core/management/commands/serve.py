@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core.management.base import TranslatedCommand
+from dangjian.core.middleware import page_cache_sync_version
 from dangjian.settings import env as settings_env
 
 logger = logging.getLogger("dangjian.serve")
@@ -48,6 +49,8 @@ class Command(TranslatedCommand):
             raise CommandError(_("--workers must be at least 1"))
         self._migrate_or_refuse()
         call_command("collectstatic", interactive=False, verbosity=0)
+        if page_cache_sync_version():
+            self.stdout.write(_("Page cache emptied: it was written by another version of the code."))
         settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
         argv = [
             sys.executable, "-m", "granian",
