@@ -43,6 +43,7 @@ purge is not stored (pagecache.PageCache.store).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -105,11 +106,13 @@ class Purge:
             page_cache().remove_all()
 
     def _apply(self) -> None:
+        started = time.perf_counter()
         cache = page_cache()
         cache.new_generation()
         if self.everything:
             cache.remove_all() if self.hard else cache.stale_all()
-            logger.info("page cache: everything %s (%s)", "removed" if self.hard else "stale", self.reason)
+            logger.info("page cache: everything %s in %.1f ms (%s)", "removed" if self.hard else "stale",
+                        (time.perf_counter() - started) * 1000, self.reason)
             return
         removed = set(cache.urls_for_paths(self.removed_paths))
         prefixes: dict[str, list[str]] = {}
@@ -121,7 +124,8 @@ class Purge:
         cache.remove(removed)
         stale = set(dependencies.urls_depending_on(self.stale_keys)) | set(cache.urls_for_paths(self.stale_paths))
         marked = cache.mark_stale(stale - removed)
-        logger.info("page cache: %d removed, %d stale (%s)", len(removed), marked, self.reason)
+        logger.info("page cache: %d removed, %d stale in %.1f ms (%s)", len(removed), marked,
+                    (time.perf_counter() - started) * 1000, self.reason)
 
 
 def purge_pages(*, reason: str, keys: Iterable[str] = (), paths: Iterable[str] = (), everything: bool = False,

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core.management.base import TranslatedCommand
+from dangjian.core.middleware import security_headers, strict_transport_security
 from dangjian.core.pagecache import IGNORED_QUERY_KEYS
 from dangjian.settings import env as settings_env
-from dangjian.core.middleware import security_headers, strict_transport_security
 
 
 class Command(TranslatedCommand):
