@@ -22,9 +22,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
+def wrk(url: str, seconds: int, connections: int, *, script: str | None = None) -> dict[str, float]:
+    """wrk's figures for `url`; `script` is a Lua file that picks each request's path."""
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *(["-s", script] if script else []), url],
         capture_output=True, text=True, check=True,
     ).stdout
 
@@ -63,17 +64,19 @@ def shell(code: str, env: dict[str, str]) -> str:
 
 
 @contextmanager
-def demo_site(articles: int, *, workers: int = 2, **extra_env: str):
-    """A fresh data directory with the demo loaded and `dangjian serve` running on it."""
+def demo_site(articles: int, *, workers: int = 2, log: Path | None = None, **extra_env: str):
+    """A fresh data directory with the demo loaded and `dangjian serve` running on it; with
+    `log`, the server logs at INFO (one line per page it caches) into that file."""
     data_dir = Path(tempfile.mkdtemp(prefix="dangjian-bench-"))
     port = free_port()
-    env = dict(os.environ, DANGJIAN_DATA_DIR=str(data_dir), DANGJIAN_LOG_LEVEL="WARNING",
-               DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}", **extra_env)
+    env = dict(os.environ, DANGJIAN_DATA_DIR=str(data_dir), DANGJIAN_LOG_LEVEL="INFO" if log else "WARNING",
+               DANGJIAN_LOG_FORMAT="plain", DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}", **extra_env)
     print(f"-- loading {articles} demo articles into {data_dir}", flush=True)
     run_dangjian("demo", "--articles", str(articles), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the server's whole life)
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--workers", str(workers), "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=output, stderr=subprocess.STDOUT,
     )
     try:
         base = f"http://127.0.0.1:{port}"

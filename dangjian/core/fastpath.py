@@ -164,7 +164,7 @@ class FastPath:
         if lock_file is None:
             return self.app(environ, start_response)
         stale = self._entry(host, path, stale=True)
-        if stale is not None and time.time() - stale[5] < self.cache.stale_seconds:
+        if stale is not None and time.time() - self.cache.stale_since(stale[5]) < self.cache.stale_seconds:
             fd = _try_lock(str(lock_file))
             if fd is None:
                 return self._answer(environ, start_response, stale, method, secure)

@@ -7,7 +7,7 @@ Layout, all beside each other so that renames stay on one file system:
   (deploy/nginx) and the fast path (fastpath.py) inside ``dangjian serve``; a hit costs a
   stat and a read, no database query and no template.
 - ``<root>.stale/<host>/<url path>``: pages a purge marked stale, their mtime set to the
-  purge. nginx never sees them: it asks the app, whose fast path serves the stale copy
+  purge (or the tree's ``.purged`` marker to it, when every page was). nginx never sees them: it asks the app, whose fast path serves the stale copy
   for up to ``stale_seconds`` while one render replaces it.
 - ``<root>.locks/<hash of host+path>``: one lock file per URL ever stored. Its flock makes
   renders of a URL single-flight across the worker processes of a host; its existence
@@ -52,6 +52,7 @@ CONTENT_TYPES = {
 IGNORED_QUERY_KEYS = ("from", "isappinstalled", "scene", "spm", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 _IGNORED_QUERY = re.compile(r"^(?:(?:%s)=[A-Za-z0-9_.%%-]*(?:&|$))+$" % "|".join(IGNORED_QUERY_KEYS))
 DEFAULT_STALE_SECONDS = 30
+STALE_MARKER = ".purged"  # in the stale tree: when every page was marked stale
 
 
 def cacheable_query(query_string: str) -> bool:
@@ -236,10 +237,15 @@ class PageCache:
                     continue
         return moved
 
-    def stale_all(self, *, now: float | None = None) -> None:
-        """Mark every fresh page stale: the tree becomes the stale tree in one rename. Stale
-        copies from earlier purges are dropped; their URLs render on the next request."""
-        now = time.time() if now is None else now
+    def stale_all(self) -> None:
+        """Mark every fresh page stale: the tree becomes the stale tree in one rename, dated by
+        a marker file it carries (dating each file would leave them looking expired for as
+        long as that takes). Stale copies from earlier purges are dropped; their URLs render
+        on the next request."""
+        try:
+            (self.root / STALE_MARKER).touch()
+        except FileNotFoundError:
+            return  # nothing cached
         doomed = []
         for _attempt in range(3):  # a concurrent targeted purge may recreate the stale tree
             doomed.append(self.root.with_name(f".purged-{uuid.uuid4().hex}"))
@@ -253,17 +259,19 @@ class PageCache:
                 break
             except OSError:  # the stale tree is back and not empty
                 continue
-            for directory, _dirs, files in os.walk(self.stale_root):
-                for name in files:
-                    try:
-                        os.utime(os.path.join(directory, name), (now, now))
-                    except FileNotFoundError:
-                        pass
             break
         else:
             self.remove_all()
         for tree in doomed:
             shutil.rmtree(tree, ignore_errors=True)
+
+    def stale_since(self, mtime: float) -> float:
+        """When a stale copy with this mtime became stale: marked alone (its mtime) or with
+        every page (the stale tree's marker)."""
+        try:
+            return max(mtime, os.stat(self.stale_root / STALE_MARKER).st_mtime)
+        except OSError:
+            return mtime
 
     def remove_all(self) -> None:
         """Forget every page, fresh and stale (hard purge)."""

@@ -111,6 +111,23 @@ def test_a_render_that_began_before_a_purge_is_not_stored(tmp_path):
     assert cache.lookup("localhost", "/a/1/")[0].read_bytes() == b"new"
 
 
+def test_every_page_stale_at_once_is_dated_by_the_purge(tmp_path):
+    cache = PageCache(tmp_path / "pages", stale_seconds=30)
+    assert cache.store("localhost", "/a/1/", b"old", "text/html", cache.generation())
+    long_ago = time.time() - 3600
+    os.utime(cache.lookup("localhost", "/a/1/")[0], (long_ago, long_ago))  # stored an hour ago
+    cache.new_generation()
+    cache.stale_all()
+    file, stat = cache.lookup_stale("localhost", "/a/1/")
+    assert cache.lookup("localhost", "/a/1/") is None and file.read_bytes() == b"old"
+    assert time.time() - cache.stale_since(stat.st_mtime) < 5  # stale since the purge, not since the store
+    assert cache.store("localhost", "/a/1/", b"new", "text/html", cache.generation())
+    assert cache.lookup_stale("localhost", "/a/1/") is None  # a stored page replaces its stale copy
+    cache.new_generation()
+    cache.stale_all()
+    assert cache.lookup_stale("localhost", "/a/1/")[0].read_bytes() == b"new"
+
+
 @pytest.mark.parametrize(
     "host, path",
     [("localhost", "/../etc/passwd"), ("localhost", "/a/../../x/"), ("localhost", "/.hidden/"), ("a/b", "/"),
