@@ -209,10 +209,10 @@ def _placed(purge: Purge, page: Page, ancestors: list[Page]) -> None:
         purge.stale_keys.update(source(page.specific_deferred, ancestor_ids))
 
 
-def _menu(purge: Purge, *tree_paths: str) -> None:
-    """The channels menu shows the children of site roots: stale when a page at one of
-    these tree paths is a site root or one's child."""
-    candidates = {path[:end] for path in tree_paths for end in (len(path), len(path) - Page.steplen)}
+def _menu(purge: Purge, tree_path: str, *former_parent_paths: str) -> None:
+    """The channels menu shows the children of site roots: stale when the page at
+    `tree_path` is a site root or the child of one, now or (a move) before."""
+    candidates = {tree_path, tree_path[: -Page.steplen], *former_parent_paths}
     if Site.objects.filter(root_page__path__in=candidates).exists():
         purge.stale_keys.add(dependencies.CHANNELS_MENU)
 
@@ -239,7 +239,7 @@ def _on_moved(sender, instance, url_path_before, parent_page_before, **kwargs):
     purge = Purge(reason=f"page {instance.pk} moved")
     _removed(purge, instance, url_path_before)
     _placed(purge, instance, _ancestors(instance))
-    _menu(purge, instance.path, parent_page_before.path + "0" * Page.steplen)
+    _menu(purge, instance.path, parent_page_before.path)
     _schedule(purge)
 
 
