@@ -8,11 +8,11 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core.clientip import client_ip
+from dangjian.core.redirects import safe_next
 
 from . import services
 from .forms import CodeForm, PhoneForm, ProfileForm, normalize_code
@@ -29,15 +29,9 @@ def _session_key(request) -> str:
     return request.session.session_key
 
 
-def _safe_next(request, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return value
-    return "/"
-
-
 def login_phone(request):
     ip = client_ip(request.META)
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     with_captcha = services.captcha_required(ip=ip, session_key=_session_key(request))
     if request.method == "POST":
         form = PhoneForm(request.POST, with_captcha=with_captcha)

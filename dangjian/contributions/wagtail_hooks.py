@@ -11,6 +11,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 
+from dangjian.core.redirects import safe_next
 from dangjian.core.viewsets import ListViewSet
 from dangjian.portal.models import ArticlePage
 from dangjian.search.services import article_text
@@ -119,5 +120,5 @@ def no_bulk_publish_in_review(request, action_type, objects, action_class_instan
         (state := getattr(obj, "current_workflow_task_state", None)) and isinstance(state.task.specific, ReviewTask) for obj in objects
     ):
         messages.error(request, _("Some of these articles are in review: they are published by the final review's approval, not directly."))
-        return redirect(request.GET.get("next") or reverse("wagtailadmin_explore_root"))
+        return redirect(safe_next(request, request.GET.get("next"), default=reverse("wagtailadmin_explore_root")))
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -256,3 +257,17 @@ def test_bulk_publishing_an_article_in_review_is_refused(client, newsroom, porta
     submission.page.refresh_from_db()
     assert not submission.page.live
     assert current_task_state(submission).task.name == "初审"
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example/x", "/%5Cevil.example", "javascript:alert(1)",
+                                    "/\\evil.example", "http:evil.example"])
+def test_the_bulk_publish_refusal_stays_on_the_site(client, newsroom, portal_site, target):
+    _response, submission = submit(client, newsroom.contributor, portal_site.channels[0])
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    response = client.post(f"/admin/bulk/wagtailcore/page/publish/?id={submission.page_id}&next={quote(target)}",
+                           {"include_descendants": ""})
+    assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_explore_root")
+    # A target on the site is kept.
+    response = client.post(f"/admin/bulk/wagtailcore/page/publish/?id={submission.page_id}&next=/admin/pages/",
+                           {"include_descendants": ""})
+    assert response["Location"] == "/admin/pages/"
