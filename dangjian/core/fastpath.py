@@ -135,11 +135,12 @@ class FastPath:
 
     def _answer(self, environ, start_response, entry, method: str, secure: bool):
         _version, body, full, common, etag, mtime = entry
-        extra = self.secure_headers if secure else []
+        if secure and self.secure_headers:
+            full, common = full + self.secure_headers, common + self.secure_headers
         if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ) and _not_modified(environ, etag, mtime):
-            start_response("304 Not Modified", common + extra)
+            start_response("304 Not Modified", common)
             return [b""]
-        start_response("200 OK", full + extra)
+        start_response("200 OK", full)
         return [b"" if method == "HEAD" else body]
 
     def __call__(self, environ, start_response):
