@@ -4,6 +4,7 @@ import hashlib
 import logging
 from importlib.metadata import version
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -65,6 +66,18 @@ def page_cache_sync_version() -> bool:
     return purged
 
 
+def _site_port(host: str) -> bool:
+    """True unless the Host names a port the site is not served on: the port is part of the
+    cache key, and 65,535 copies of every page would fill the disk."""
+    _name, colon, port = host.rpartition(":")
+    if not colon:
+        return True
+    from wagtail.models import Site
+
+    root_urls = [settings.BASE_URL, *(root_url for _id, _path, root_url, _language in Site.get_site_root_paths())]
+    return port in {str(urlsplit(url).port) for url in root_urls if urlsplit(url).port}
+
+
 class PageCacheMiddleware:
     """Store what an anonymous reader got, when it is the same for every anonymous reader,
     with the dependency keys its render noted (core/dependencies.py).
@@ -95,7 +108,7 @@ class PageCacheMiddleware:
     def _store(self, request, response, keys: set[str], generation: str) -> bool:
         host, path = request.get_host(), request.path
         url = self.cache.url_key(host, path)
-        if url is None or len(url) > dependencies.URL_MAX_LENGTH:
+        if url is None or len(url) > dependencies.URL_MAX_LENGTH or not _site_port(host):
             return False
         try:
             # Recorded before the file is written: a purge that runs meanwhile either finds

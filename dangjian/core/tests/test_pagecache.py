@@ -414,13 +414,19 @@ def test_a_stale_page_is_served_until_its_window_ends_then_rendered(newsroom_sit
     assert headers["X-Page-Cache"] == "MISS" and "窗口外的新文章" in body.decode()
 
 
-def test_a_host_with_a_port_has_pages_of_its_own(newsroom_site):
+def test_a_host_with_a_port_has_pages_of_its_own(newsroom_site, settings):
+    settings.BASE_URL = "http://localhost:6666"
     status, headers, body = wsgi_request("/robots.txt", host="localhost:6666")
     assert headers["X-Page-Cache"] == "MISS" and b"http://localhost:6666/sitemap.xml" in body
     status, headers, body = wsgi_request("/robots.txt")
     assert headers["X-Page-Cache"] == "MISS" and b"http://localhost/sitemap.xml" in body
     assert wsgi_request("/robots.txt", host="localhost:6666")[2] != wsgi_request("/robots.txt")[2]
     assert wsgi_request("/robots.txt", host="LOCALHOST:6666")[1]["X-Page-Cache"] == "HIT"
+    # A port the site is not served on is answered, not stored: no copies for every port.
+    for _ in range(2):
+        status, headers, body = wsgi_request("/robots.txt", host="localhost:7777")
+        assert status == "200 OK" and b"http://localhost:7777/sitemap.xml" in body and "X-Page-Cache" not in headers
+    assert not (page_cache().root / "localhost:7777").exists()
 
 
 def test_hits_carry_hsts_on_https_and_plain_http_is_redirected(newsroom_site, settings):
