@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -114,3 +116,41 @@ def test_a_page_render_records_its_dependencies_for_every_host(site):
             env=env,
         ).strip().splitlines()[-1])
     assert "channels-menu" in rows and any(key.startswith("list:") for key in rows) and any(key.startswith("hot:") for key in rows)
+
+
+def test_several_editors_publishing_at_once_leave_no_page_behind(site, tmp_path):
+    """Three processes republish twelve articles at once while readers read: afterwards
+    every article and its channel page show the new titles within the stale window."""
+    env, _channel = site
+    rows = json.loads(dangjian_shell(
+        "import json; from dangjian.portal.models import ArticlePage\n"
+        "print(json.dumps([[a.pk, a.get_parent().url] for a in ArticlePage.objects.live()]))", env=env,
+    ).strip().splitlines()[-1])
+    with served_site(env) as (base, _server):
+        urls = ["/", *{channel for _pk, channel in rows}, *(f"/a/{pk}/" for pk, _channel in rows)]
+        for url in urls:
+            get(base + url)
+        editors = [
+            subprocess.Popen(
+                [sys.executable, "-m", "dangjian", "shell", "--no-imports", "-c",
+                 "from dangjian.portal.models import ArticlePage\n"
+                 f"for pk in {[pk for pk, _c in rows[n::3]]}:\n"
+                 "    page = ArticlePage.objects.get(pk=pk)\n"
+                 "    page.title = f'并发编辑后的标题{pk}'\n"
+                 "    page.save_revision().publish()\n"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )
+            for n in range(3)
+        ]
+        statuses = []
+        while any(editor.poll() is None for editor in editors):
+            statuses += [get(base + url)[0] for url in urls]
+        for editor in editors:
+            assert editor.wait() == 0, editor.stderr.read()
+        assert set(statuses) <= {200}, statuses
+        deadline = time.monotonic() + 10
+        for pk, channel in rows:
+            for url in (f"/a/{pk}/", channel):
+                while f"并发编辑后的标题{pk}" not in get(base + url)[2]:
+                    assert time.monotonic() < deadline, f"{url} still shows article {pk}'s old title"
+                    time.sleep(0.05)
