@@ -49,13 +49,24 @@ def _not_modified(environ, etag: str, mtime: float) -> bool:
     return False
 
 
+NO_LOCK = -1  # the lock file cannot be opened (e.g. its folder belongs to another user)
+_warned: set[str] = set()
+
+
 def _try_lock(file: str) -> int | None:
-    """An fd holding the URL's render lock, or None when another render holds it."""
+    """An fd holding the URL's render lock, None when another render holds it, or NO_LOCK
+    when locking is impossible: pages are then rendered without single flight, not refused."""
     try:
-        fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o600)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(file), exist_ok=True)
-        fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(file), exist_ok=True)
+            fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        if "lock" not in _warned:
+            _warned.add("lock")
+            logger.warning("page cache: renders are not single-flight: %s", error)
+        return NO_LOCK
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -65,7 +76,8 @@ def _try_lock(file: str) -> int | None:
 
 
 def _unlock(fd: int) -> None:
-    os.close(fd)  # closing the only descriptor releases the flock
+    if fd != NO_LOCK:
+        os.close(fd)  # closing the only descriptor releases the flock
 
 
 class FastPath:

@@ -183,10 +183,14 @@ class PageCache:
         return True
 
     def _touch_lock_file(self, host: str, path: str) -> None:
+        """Say the URL is cacheable (fastpath.py); without it readers only lose single flight."""
         lock = self.lock_file(host, path)
-        if not lock.exists():
-            lock.parent.mkdir(parents=True, exist_ok=True)
-            lock.touch()
+        try:
+            if not lock.exists():
+                lock.parent.mkdir(parents=True, exist_ok=True)
+                lock.touch()
+        except OSError:
+            pass
 
     def new_generation(self) -> None:
         """First step of every purge, so a render that started before it is not stored after it."""

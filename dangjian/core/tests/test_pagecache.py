@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import time
 from email.utils import formatdate
 
@@ -412,6 +413,22 @@ def test_a_stale_page_is_served_until_its_window_ends_then_rendered(newsroom_sit
     os.utime(stale_file, (old, old))
     status, headers, body = wsgi_request("/jcdj/")
     assert headers["X-Page-Cache"] == "MISS" and "窗口外的新文章" in body.decode()
+
+
+def test_an_unwritable_lock_folder_costs_single_flight_not_pages(newsroom_site, django_capture_on_commit_callbacks):
+    site, a, b = newsroom_site
+    warm("/jcdj/")
+    cache = page_cache()
+    shutil.rmtree(cache.lock_root)
+    cache.lock_root.write_text("a file where the folder should be")  # os.open fails as it would without permission
+    with django_capture_on_commit_callbacks(execute=True):
+        make_article(site.channels[0], revision=True, title="锁目录坏了也能发布", first_published_at=None)
+    status, headers, body = wsgi_request("/jcdj/")
+    assert status == "200 OK" and "锁目录坏了也能发布" in body.decode()
+    status, headers, body = wsgi_request(a[0].url)
+    assert status == "200 OK" and "锁目录坏了也能发布" in body.decode()  # its next article now
+    assert wsgi_request(a[0].url)[1]["X-Page-Cache"] == "HIT"
+    cache.lock_root.unlink()
 
 
 def test_a_host_with_a_port_has_pages_of_its_own(newsroom_site, settings):
