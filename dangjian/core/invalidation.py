@@ -23,16 +23,18 @@ private, moved or deleted) is removed at once: the next request renders it.
 |                                          |                          | use it                                         |
 | site settings (PortalSettings), Site     | -                        | everything                                     |
 | hot lists changed (pageviews)            | -                        | hot:<scope>                                    |
-| backup restored, `purge_cache`, upgrade  | everything               | -                                              |
+| backup restored, `purge_cache --all`,    | everything               | -                                              |
+| upgrade (serve, migrate)                 |                          |                                                |
+| `purge_cache URL…`                       | those URLs               | -                                              |
 | a draft saved, a draft moved or deleted, | -                        | -                                              |
 | an image no live page or setting uses    |                          |                                                |
 
 X's own URLs are its URL (``/a/<id>/`` for an article) and every cached URL below it that
 shows it (a channel's feed). A page that is not live shows in no cached page, so changes to
 drafts purge nothing. Lists that already show X recorded page:X, so an edit of an old
-article leaves its channel's first page and the home page alone; a related-articles block
-shows only older articles (portal), so a new article changes no other article's block
-except its two neighbours' previous/next links.
+article leaves its channel's first page and the home page alone. Related-articles blocks
+show only earlier articles (portal), so a new article changes no other article's page but
+its neighbour's previous/next link.
 
 Features call ``purge_pages`` with keys or paths and register extra keys for page changes
 with ``register_page_keys``; they never touch the cache themselves. Purges run after the
