@@ -59,6 +59,7 @@ from wagtail.models import Page, PageViewRestriction, ReferenceIndex, Site, get_
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from . import dependencies
+from .broadcast import PurgeMessage, broadcast
 from .dependencies import list_key, page_key
 from .middleware import page_cache
 
@@ -110,24 +111,28 @@ class Purge:
     def _apply(self) -> None:
         started = time.perf_counter()
         cache = page_cache()
-        cache.new_generation()
-        if self.everything:
-            cache.remove_all() if self.hard else cache.stale_all()
-            logger.info("page cache: everything %s in %.1f ms (%s)", "removed" if self.hard else "stale",
-                        (time.perf_counter() - started) * 1000, self.reason)
-            return
-        removed = set(cache.urls_for_paths(self.removed_paths))
-        prefixes: dict[str, list[str]] = {}
-        for key, path in self.removed_below:
-            prefixes.setdefault(key, []).append(path)
-        for url, key in dependencies.urls_with_keys(prefixes):
-            if ("/" + url.partition("/")[2]).startswith(tuple(prefixes[key])):
-                removed.add(url)
-        cache.remove(removed)
-        stale = set(dependencies.urls_depending_on(self.stale_keys)) | set(cache.urls_for_paths(self.stale_paths))
-        marked = cache.mark_stale(stale - removed)
-        logger.info("page cache: %d removed, %d stale in %.1f ms (%s)", len(removed), marked,
-                    (time.perf_counter() - started) * 1000, self.reason)
+        message = PurgeMessage(everything=self.everything, hard=self.hard)
+        if not self.everything:
+            message.removed_paths = sorted(self.removed_paths)
+            prefixes: dict[str, list[str]] = {}
+            for key, path in self.removed_below:
+                prefixes.setdefault(key, []).append(path)
+            message.removed_urls = sorted({
+                url for url, key in dependencies.urls_with_keys(prefixes)
+                if ("/" + url.partition("/")[2]).startswith(tuple(prefixes[key]))
+            })
+            message.stale_urls = sorted(dependencies.urls_depending_on(self.stale_keys))
+            message.stale_paths = sorted(self.stale_paths)
+        done = message.apply(cache)
+        logger.info("page cache: %s in %.1f ms (%s)", done, (time.perf_counter() - started) * 1000, self.reason)
+        stream = broadcast()
+        if stream is not None:
+            try:
+                stream.publish(message)
+            except Exception:
+                # Every host follows the same Redis: one that lost it too removes every page
+                # when it reconnects.
+                logger.exception("page cache: purge not broadcast to the other hosts (%s)", self.reason)
 
 
 def purge_pages(*, reason: str, keys: Iterable[str] = (), paths: Iterable[str] = (), everything: bool = False,

@@ -26,6 +26,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dangjian.core.broadcast import follow_in_thread
 from dangjian.core.management.base import TranslatedCommand
 from dangjian.core.middleware import page_cache_sync_version
 from dangjian.settings import env as settings_env
@@ -80,6 +81,7 @@ class Command(TranslatedCommand):
         children = [subprocess.Popen(argv)]
         if settings.SERVE_RUNS_WORKER:
             children.append(subprocess.Popen([sys.executable, "-m", "dangjian", "worker", "--with-scheduler"]))
+        follow_in_thread()  # with Redis: the other hosts' purges, applied to this host's cache
         raise SystemExit(_supervise(children))
 
 
