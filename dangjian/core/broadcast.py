@@ -101,10 +101,16 @@ class Broadcast:
 
         while not stop.is_set():
             try:
-                # No silent retries: a lost connection must reach the except below.
-                client = redis.Redis.from_url(self.redis_url, socket_timeout=block_ms / 1000 + 5, retry=Retry(NoBackoff(), 0))
-                client.client_setname(f"dangjian-purges-{self.origin}")
-                self._follow(client, stop, block_ms)
+                # A lost connection must reach the except below: no retries, and one
+                # connection held throughout (a pool would replace a connection closed
+                # while idle without a word).
+                client = redis.Redis.from_url(self.redis_url, socket_timeout=block_ms / 1000 + 5,
+                                              retry=Retry(NoBackoff(), 0), single_connection_client=True)
+                try:
+                    client.client_setname(f"dangjian-purges-{self.origin}")
+                    self._follow(client, stop, block_ms)
+                finally:
+                    client.close()
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 logger.warning("page cache: purge stream lost (%s); reconnecting", error)
                 stop.wait(1)
