@@ -6,13 +6,14 @@ something else (a PNG with HTML appended, say) comes out as a plain image."""
 from __future__ import annotations
 
 import uuid
-import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ImageOps
+
+from dangjian.core.imagecheck import Damaged, NotAnImage, TooManyPixels, image_decoded
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -30,22 +31,14 @@ class CleanPhoto:
 def photo_clean(data: bytes) -> CleanPhoto:
     if len(data) > MAX_BYTES:
         raise ValidationError(_("The photo is larger than 10 MB. Please choose a smaller one."), code="too_large")
-    too_many_pixels = ValidationError(_("The photo has more than 40 million pixels. Please choose a smaller one."), code="pixels")
     try:
-        image = Image.open(BytesIO(data), formats=FORMATS)
-    except Image.DecompressionBombError:  # Pillow's own limit, far above ours
-        raise too_many_pixels from None
-    except (UnidentifiedImageError, OSError):
-        raise ValidationError(_("Only JPEG, PNG or WebP photos can be uploaded."), code="format") from None
-    # The header gives the size: refuse a "pixel bomb" before decoding a single pixel.
-    if image.width * image.height > MAX_PIXELS:
-        raise too_many_pixels
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.load()
+        image = image_decoded(data, formats=FORMATS, max_pixels=MAX_PIXELS)
         image = ImageOps.exif_transpose(image)  # keep the picture upright once EXIF is gone
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+    except NotAnImage:
+        raise ValidationError(_("Only JPEG, PNG or WebP photos can be uploaded."), code="format") from None
+    except TooManyPixels:
+        raise ValidationError(_("The photo has more than 40 million pixels. Please choose a smaller one."), code="pixels") from None
+    except (Damaged, OSError, SyntaxError, ValueError):
         raise ValidationError(_("The photo is damaged or incomplete."), code="damaged") from None
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
     clean = image.convert("RGBA" if has_alpha else "RGB")
