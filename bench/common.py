@@ -72,7 +72,7 @@ def demo_site(articles: int, *, workers: int = 2, log: Path | None = None, **ext
     env = dict(os.environ, DANGJIAN_DATA_DIR=str(data_dir), DANGJIAN_LOG_LEVEL="INFO" if log else "WARNING",
                DANGJIAN_LOG_FORMAT="plain", DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}", **extra_env)
     print(f"-- loading {articles} demo articles into {data_dir}", flush=True)
-    run_dangjian("demo", "--articles", str(articles), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run_dangjian("demo", "--articles", str(articles), "--cities", "0", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the server's whole life)
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--workers", str(workers), "--port", str(port)],

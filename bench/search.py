@@ -94,7 +94,7 @@ def run_database(database: str, args) -> dict:
         run_dangjian("migrate", env=env, stdout=subprocess.DEVNULL)
     else:
         print(f"-- {database}: site without articles in {data_dir}", flush=True)
-        run_dangjian("demo", "--articles", "0", env=env, stdout=subprocess.DEVNULL)
+        run_dangjian("demo", "--articles", "0", "--cities", "0", env=env, stdout=subprocess.DEVNULL)
     child = [sys.executable, __file__, "--child", "--articles", str(args.articles), "--queries", str(args.queries)]
     if args.no_stock:
         child.append("--no-stock")

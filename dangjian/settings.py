@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dangjian.pageviews",
     "dangjian.search",
     "dangjian.contributions",
+    "dangjian.cities",
     "captcha",
     "dangjian.demo",
     "wagtail.contrib.settings",
@@ -122,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A city's staff reach their own city's objects only (cities/isolation.py).
+    "dangjian.cities.isolation.AdminGuardMiddleware",
     "dangjian.core.middleware.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -238,6 +241,9 @@ SMS_ACCESS_KEY_ID = env("DANGJIAN_SMS_ACCESS_KEY_ID")
 SMS_ACCESS_KEY_SECRET = env("DANGJIAN_SMS_ACCESS_KEY_SECRET")
 SMS_APP_ID = env("DANGJIAN_SMS_APP_ID")  # Tencent Cloud's SmsSdkAppId
 SMS_REGION = env("DANGJIAN_SMS_REGION", "ap-guangzhou")  # Tencent Cloud region
+# The provider's template for "your city channel application <reference>: <result>" (its
+# parameters: reference, result); empty = no SMS, the applicant's account page says it.
+SMS_CITY_RESULT_TEMPLATE_ID = env("DANGJIAN_SMS_CITY_RESULT_TEMPLATE_ID")
 # Sends allowed per daily budget (all numbers together); a warning from the threshold on.
 SMS_DAILY_BUDGET = int(env("DANGJIAN_SMS_DAILY_BUDGET", "2000"))
 SMS_BUDGET_WARNING = int(env("DANGJIAN_SMS_BUDGET_WARNING", "1500"))
@@ -279,8 +285,13 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DANGJIAN_MEDIA_DIR") or DATA_DIR / "media")
+# Files only the admin shows (city channel applications' letters): outside MEDIA_ROOT,
+# which nginx and `dangjian serve` answer for anyone.
+PRIVATE_MEDIA_ROOT = Path(env("DANGJIAN_PRIVATE_DIR") or DATA_DIR / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": "/no-public-url/"}},
     "staticfiles": {
         # Fingerprinted names let nginx and browsers cache static files for a year.
         "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
@@ -306,6 +317,10 @@ WAGTAIL_WORKFLOW_CANCEL_ON_PUBLISH = True
 
 # --- Contributions ----------------------------------------------------------
 CONTRIBUTIONS_PER_DAY = int(env("DANGJIAN_CONTRIBUTIONS_PER_DAY", "5"))
+# City channel applications: "count/seconds" limits, comma-separated, per account and per
+# client network (an IPv4 address or an IPv6 /64).
+CITY_APPLICATION_LIMITS_USER = env("DANGJIAN_CITY_APPLICATION_LIMITS_USER", "3/86400")
+CITY_APPLICATION_LIMITS_NETWORK = env("DANGJIAN_CITY_APPLICATION_LIMITS_NETWORK", "10/86400")
 
 # --- Mail (Wagtail tells each 三审 stage's reviewers of new work) -------------
 # One variable: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); user and

@@ -16,6 +16,7 @@ urlpatterns = [
     path("a/<int:page_id>/", portal_views.article, name="article"),
     path("", include("dangjian.accounts.urls")),
     path("contribute/", include("dangjian.contributions.urls")),
+    path("city/", include("dangjian.cities.urls")),
     path("captcha/", include("captcha.urls")),
     path("", include("dangjian.search.urls")),
     path("pv/<int:page_id>", pageviews_views.beacon, name="pageview_beacon"),

@@ -52,7 +52,7 @@ def fill(po_path: Path, translations: dict[str, str]) -> list[str]:
 def main() -> None:
     package = ROOT / "dangjian"
     subprocess.run(
-        [str(ROOT / ".venv/bin/dangjian"), "makemessages", "-l", "zh_Hans", "--no-location",
+        [str(ROOT / ".venv/bin/dangjian"), "makemessages", "-l", "zh_Hans", "--no-location", "--no-obsolete",
          "--ignore", "tests/*", "--ignore", "testing/*", "--ignore", "locale_wagtail/*"],
         cwd=package, check=True,
     )

@@ -41,6 +41,12 @@ ROLES: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
+def role_permissions_add(role: str, permissions: list[str]) -> None:
+    """Model permissions a feature app gives a role (from its AppConfig.ready)."""
+    model_permissions = ROLES[role][0]
+    model_permissions.extend(perm for perm in permissions if perm not in model_permissions)
+
+
 def roles_create(*, group_model=Group) -> None:
     for name in ROLES:
         group_model.objects.get_or_create(name=name)

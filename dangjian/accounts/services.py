@@ -30,7 +30,7 @@ DAILY_FAILURES = 20
 DAY = 86400
 
 
-def _limits(spec: str, name: str, key: str) -> list[Limit]:
+def limits_from_spec(spec: str, name: str, key: str) -> list[Limit]:
     limits = []
     for part in spec.split(","):
         count, seconds = part.strip().split("/")
@@ -40,7 +40,7 @@ def _limits(spec: str, name: str, key: str) -> list[Limit]:
 
 def requester_limits(*, ip: str, session_key: str) -> list[Limit]:
     """Limits on who asks (an address, a browser): safe to explain to the person asking."""
-    return _limits(settings.SMS_LIMITS_IP, "sms-ip", ip) + _limits(settings.SMS_LIMITS_SESSION, "sms-session", session_key)
+    return limits_from_spec(settings.SMS_LIMITS_IP, "sms-ip", ip) + limits_from_spec(settings.SMS_LIMITS_SESSION, "sms-session", session_key)
 
 
 def sms_budget_limit() -> Limit:
@@ -50,7 +50,7 @@ def sms_budget_limit() -> Limit:
 def phone_limits(phone: str) -> list[Limit]:
     """Limits on the number and the budget: never revealed (that would tell who is registered
     or who was just sent a code)."""
-    return _limits(settings.SMS_LIMITS_PHONE, "sms-phone", phone) + [sms_budget_limit()]
+    return limits_from_spec(settings.SMS_LIMITS_PHONE, "sms-phone", phone) + [sms_budget_limit()]
 
 
 PASSWORD_LOCK_SECONDS = 15 * 60
@@ -136,6 +136,26 @@ def phone_code_send(*, phone: str, purpose: str, request_id: str, now: float | N
     used = counters().count(sms_budget_limit())
     if used >= settings.SMS_BUDGET_WARNING:
         logger.warning("SMS budget: %d of %d messages used today", used, settings.SMS_DAILY_BUDGET)
+
+
+def sms_notice_send(*, phone: str, template_id: str, params: dict[str, str], text: str) -> bool:
+    """A notice by SMS (the console backend writes `text`; a provider fills its template
+    `template_id` with `params`), within the daily budget. False when not sent: no template
+    for a real provider, the budget spent, or the provider refused (logged)."""
+    from .sms import SmsError, backend
+
+    if settings.SMS_BACKEND != "console" and not template_id:
+        return False
+    if counters().consume([sms_budget_limit()]) is not None:
+        logger.warning("notice to %s not sent: the SMS budget is spent", mask_phone(phone))
+        return False
+    try:
+        backend().send_notice(phone, template_id, params, text)
+    except SmsError as error:
+        logger.error("notice SMS to %s failed: %s", mask_phone(phone), error)
+        counters().release([sms_budget_limit()])
+        return False
+    return True
 
 
 def phone_code_verify(*, phone: str, purpose: str, code: str, use: bool = True) -> bool:

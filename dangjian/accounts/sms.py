@@ -2,6 +2,9 @@
 
 - `console` (default): the message goes to the server log and to `sms.log` in the data
   directory, so an operator can try the whole login without a provider.
+
+Besides codes, notices (a city channel application decided): each has its own template at
+the provider, named by a setting; without one, a real backend sends no notice.
 - `aliyun`: Alibaba Cloud SMS (dysmsapi SendSms, RPC signature HMAC-SHA1).
 - `tencent`: Tencent Cloud SMS (SendSms 2021-01-11, signature TC3-HMAC-SHA256).
 
@@ -35,7 +38,12 @@ class SmsError(Exception):
 
 class ConsoleBackend:
     def send_code(self, phone: str, code: str, minutes: int) -> None:
-        text = f"【{settings.SMS_SIGN_NAME}】您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
+        self._write(phone, f"【{settings.SMS_SIGN_NAME}】您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。")
+
+    def send_notice(self, phone: str, template_id: str, params: dict[str, str], text: str) -> None:
+        self._write(phone, f"【{settings.SMS_SIGN_NAME}】{text}")
+
+    def _write(self, phone: str, text: str) -> None:
         logger.warning("SMS to %s: %s", mask_phone(phone), text)
         with open(settings.DATA_DIR / "sms.log", "a", encoding="utf-8") as log:
             log.write(f"{dt.datetime.now().isoformat(timespec='seconds')}\t{phone}\t{text}\n")
@@ -66,12 +74,18 @@ class AliyunBackend:
     endpoint = "https://dysmsapi.aliyuncs.com/"
 
     def send_code(self, phone: str, code: str, minutes: int) -> None:
+        self._send(phone, settings.SMS_TEMPLATE_ID, {"code": code})
+
+    def send_notice(self, phone: str, template_id: str, params: dict[str, str], text: str) -> None:
+        self._send(phone, template_id, params)
+
+    def _send(self, phone: str, template_id: str, template_params: dict[str, str]) -> None:
         params = {
             "AccessKeyId": settings.SMS_ACCESS_KEY_ID, "Action": "SendSms", "Format": "JSON",
             "RegionId": "cn-hangzhou", "SignatureMethod": "HMAC-SHA1", "SignatureNonce": uuid.uuid4().hex,
             "SignatureVersion": "1.0", "Timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": "2017-05-25", "PhoneNumbers": phone.removeprefix("+86"), "SignName": settings.SMS_SIGN_NAME,
-            "TemplateCode": settings.SMS_TEMPLATE_ID, "TemplateParam": json.dumps({"code": code}),
+            "TemplateCode": template_id, "TemplateParam": json.dumps(template_params, ensure_ascii=False),
         }
         params["Signature"] = aliyun_signature(params, settings.SMS_ACCESS_KEY_SECRET)
         answer = _post_json(self.endpoint + "?" + urllib.parse.urlencode(params), None, {})
@@ -102,9 +116,15 @@ class TencentBackend:
     host = "sms.tencentcloudapi.com"
 
     def send_code(self, phone: str, code: str, minutes: int) -> None:
+        self._send(phone, settings.SMS_TEMPLATE_ID, [code, str(minutes)])
+
+    def send_notice(self, phone: str, template_id: str, params: dict[str, str], text: str) -> None:
+        self._send(phone, template_id, list(params.values()))  # Tencent's templates number their parameters
+
+    def _send(self, phone: str, template_id: str, template_params: list[str]) -> None:
         payload = json.dumps({
             "PhoneNumberSet": [phone], "SmsSdkAppId": settings.SMS_APP_ID, "SignName": settings.SMS_SIGN_NAME,
-            "TemplateId": settings.SMS_TEMPLATE_ID, "TemplateParamSet": [code, str(minutes)],
+            "TemplateId": template_id, "TemplateParamSet": template_params,
         })
         timestamp = int(dt.datetime.now(dt.UTC).timestamp())
         headers = {

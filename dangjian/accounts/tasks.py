@@ -15,6 +15,11 @@ def send_phone_code(*, phone: str, purpose: str, request_id: str, now: float | N
 
 
 @task()
+def send_sms_notice(*, phone: str, template_id: str, params: dict[str, str], text: str) -> bool:
+    return services.sms_notice_send(phone=phone, template_id=template_id, params=params, text=text)
+
+
+@task()
 def purge_account_records() -> int:
     """Login records past their retention, and expired rate counters."""
     return services.login_records_purge() + counters().purge()

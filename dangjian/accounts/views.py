@@ -18,6 +18,7 @@ from . import services
 from .forms import CodeForm, PhoneForm, ProfileForm, normalize_code
 from .models import LoginRecord, PhoneCode
 from .phone import mask_phone
+from .sections import account_sections
 from .sms import console_last_message
 
 SESSION_KEY = "accounts_login"
@@ -91,6 +92,7 @@ def profile(request):
         saved = True
     return render(request, "accounts/profile.html", {
         "form": form, "saved": saved, "masked_phone": mask_phone(request.user.phone) if request.user.phone else "",
+        "sections": account_sections(request),
     })
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.models import Page
 from wagtail.rich_text import expand_db_html
 
 from dangjian.portal.models import ChannelPage, without_control_characters
@@ -55,6 +56,23 @@ def _text_to_html(text: str) -> str:
     return "".join(f"<p>{line.strip()}</p>" for line in text.splitlines() if line.strip())
 
 
+def channel_choices(channels, empty_label) -> list:
+    """National channels first, then each city's columns under the city's name (a column
+    title such as 工作动态 alone would not say whose it is)."""
+    channels = list(channels)
+    steplen = Page.steplen
+    owners = {page.path: page.title for page in Page.objects.filter(
+        path__in={channel.path[:-steplen] for channel in channels if channel.depth > 3})}
+    national = [(channel.pk, channel.title) for channel in channels if channel.depth <= 3]
+    groups: dict[str, list] = {}
+    for channel in channels:
+        if channel.depth > 3:
+            groups.setdefault(owners.get(channel.path[:-steplen], ""), []).append((channel.pk, channel.title))
+    if not groups:
+        return [("", empty_label), *national]
+    return [("", empty_label), (gettext_lazy("National channels"), national), *groups.items()]
+
+
 class SubmissionForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=120, error_messages=REQUIRED)
     channel = forms.ModelChoiceField(
@@ -85,6 +103,7 @@ class SubmissionForm(forms.Form):
     def __init__(self, *args, photos: list[tuple[object, str]] = (), submitting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = accepting_channels()
+        self.fields["channel"].choices = channel_choices(self.fields["channel"].queryset, self.fields["channel"].empty_label)
         self.submitting = submitting
         self.photos = list(photos)
         self.body_too_long = False

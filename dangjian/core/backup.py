@@ -73,27 +73,33 @@ def _dump_database(workdir: Path, progress: bool) -> str:
     raise BackupError(f"backups of {connection.vendor} databases are not supported")
 
 
+def _file_trees() -> dict[str, Path]:
+    """The folders of uploaded files, by their name in the archive."""
+    return {"media": Path(settings.MEDIA_ROOT), "private": Path(settings.PRIVATE_MEDIA_ROOT)}
+
+
 def backup_create(*, path: Path, progress: bool = True) -> dict:
     """Write the archive to `path`; return its manifest."""
     path = Path(path).resolve()
-    media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as work:
         workdir = Path(work)
         database_file = _dump_database(workdir, progress)
-        files = sorted(p for p in media.rglob("*") if p.is_file()) if media.exists() else []
+        files = {name: sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+                 for name, root in _file_trees().items()}
         manifest = {
             "format": FORMAT,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "database": {"vendor": connection.vendor, "file": database_file},
-            "media_files": len(files),
+            **{f"{name}_files": len(found) for name, found in files.items()},
         }
         (workdir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         partial = workdir / "archive.tar"
         with tarfile.open(partial, "w") as archive:
             archive.add(workdir / "manifest.json", arcname="manifest.json")
             archive.add(workdir / database_file, arcname=database_file)
-            for file in tqdm(files, desc=_("Media files"), unit=_("file"), disable=not progress):
-                archive.add(file, arcname=f"media/{file.relative_to(media).as_posix()}")
+            for name, root in _file_trees().items():
+                for file in tqdm(files[name], desc=_("Media files"), unit=_("file"), disable=not progress):
+                    archive.add(file, arcname=f"{name}/{file.relative_to(root).as_posix()}")
         os.replace(partial, path)
     return manifest
 
@@ -147,16 +153,16 @@ def backup_restore(*, path: Path, progress: bool = True) -> dict:
             if result.returncode != 0:
                 raise BackupError(f"pg_restore: {result.stderr.strip()}")
 
-        media = Path(settings.MEDIA_ROOT)
-        restored_media = workdir / "media"
-        old = media.with_name(media.name + ".before-restore")
-        shutil.rmtree(old, ignore_errors=True)
-        if media.exists():
-            os.replace(media, old)
-        if restored_media.exists():
-            shutil.move(restored_media, media)
-        else:
-            media.mkdir(parents=True)
-        shutil.rmtree(old, ignore_errors=True)
+        for name, root in _file_trees().items():
+            restored = workdir / name
+            old = root.with_name(root.name + ".before-restore")
+            shutil.rmtree(old, ignore_errors=True)
+            if root.exists():
+                os.replace(root, old)
+            if restored.exists():
+                shutil.move(restored, root)
+            else:
+                root.mkdir(parents=True)
+            shutil.rmtree(old, ignore_errors=True)
     purge_pages(reason="restored from backup", everything=True, hard=True)
     return manifest

@@ -15,3 +15,19 @@ def client_ip(meta) -> str:
         if value:
             return value.rsplit(",", 1)[-1].strip()
     return meta.get("REMOTE_ADDR", "")
+
+
+def client_network(ip: str) -> str:
+    """What limits per address count against: an IPv4 address, or the /64 an IPv6 address is
+    in (one subscriber gets a whole /64 and can pick any of its 2^64 addresses)."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        if address.ipv4_mapped is not None:  # ::ffff:1.2.3.4 is the IPv4 address
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

@@ -11,13 +11,16 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from anyascii import anyascii
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 from wagtail.images import get_image_model
@@ -25,6 +28,9 @@ from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
 from dangjian.accounts.roles import FINAL_REVIEW, FIRST_REVIEW, SECOND_REVIEW
+from dangjian.cities import regions
+from dangjian.cities import services as city_services
+from dangjian.cities.models import CityApplication, CityChannelPage, CityRole
 from dangjian.pageviews.buffer import get_buffer
 from dangjian.pageviews.services import hot_lists_refresh, views_apply
 from dangjian.portal.models import ArticlePage, ChannelPage, HomePage, PortalSettings
@@ -201,3 +207,84 @@ def demo_reset() -> None:
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     _password_file().unlink(missing_ok=True)
     get_buffer().clear()  # views buffered for pages that are about to vanish
+
+
+# The first demo cities: two in 辽宁, one in 云南; --cities N adds prefecture-level cities in code order.
+DEMO_CITIES = ["210100", "210200", "530900"]
+DEMO_CITY_ROLES = [(CityRole.ADMIN, "admin"), (CityRole.FIRST_REVIEW, "chushen"), (CityRole.SECOND_REVIEW, "fushen"),
+                   (CityRole.FINAL_REVIEW, "zhongshen")]
+
+
+def _demo_regions(count: int) -> list[regions.Region]:
+    chosen = [regions.lookup(code) for code in DEMO_CITIES]
+    for province in regions.provinces():
+        for city in regions.children_of(province.code):
+            if city.code not in DEMO_CITIES:
+                chosen.append(city)
+    return chosen[:count]
+
+
+def _city_slug(region: regions.Region, taken: set[str]) -> str:
+    base = slugify(anyascii(region.name.removesuffix("市").removesuffix("地区").removesuffix("自治州") or region.name)) or "city"
+    slug = base if base not in taken and base not in city_services.RESERVED_SLUGS else f"{base}-{region.code}"
+    taken.add(slug)
+    return slug
+
+
+def demo_cities_ensure(*, count: int, password: str | None, articles_per_city: int = 4, progress: bool = True) -> list[tuple[str, str, list[str]]]:
+    """City channels with one account per role (the admin's demo password), a few articles
+    each, one of them recommended to a national channel, and one application waiting for
+    review. Once: a second run changes nothing. Returns (title, URL, usernames) of the first three."""
+    User = get_user_model()
+    if count and password and not CityChannelPage.objects.exists():
+        taken: set[str] = set()
+        now = timezone.now()
+        texts = make_articles(count * articles_per_city, now=now, seed=2025)
+        for number, region in enumerate(tqdm(_demo_regions(count), desc=_("Opening demo city channels"), unit=_("city"),
+                                             disable=not progress)):
+            slug = _city_slug(region, taken)
+            with transaction.atomic():
+                staff = {}
+                for role, suffix in DEMO_CITY_ROLES:
+                    staff[role] = User.objects.create_user(username=f"{slug}-{suffix}", password=password,
+                                                           real_name=f"{region.name}{CityRole(role).label}")
+                city = city_services.city_provision(
+                    title=f"{region.name}党建", slug=slug, region_code=region.code, organization=f"中共{region.name}委组织部",
+                    description=f"{regions.full_name(region.code)}基层党建工作动态。", admin=staff[CityRole.ADMIN], user=None)
+                for role, user in staff.items():
+                    user.groups.add(city.staff_groups.get(role=role).group)
+                columns = list(ChannelPage.objects.child_of(city).order_by("path"))
+                for index, data in enumerate(texts[number * articles_per_city:(number + 1) * articles_per_city]):
+                    page = ArticlePage(title=data.title, slug=f"a{index + 1}", summary=data.summary, body=_body(data, [], 1),
+                                       first_published_at=data.published, byline_organization=f"中共{region.name}委组织部",
+                                       byline_author=data.byline_author, source_type=data.source_type)
+                    columns[index % len(columns)].add_child(instance=page)
+                    page.save_revision().publish()
+        first = ArticlePage.objects.descendant_of(city_services.city_directory()).live().order_by("-first_published_at").first()
+        national = ChannelPage.objects.filter(depth=3).order_by("path").first()
+        if first and national:
+            city_services.recommendation_add(article=first, channel=national, user=None)
+        _demo_application()
+        hot_lists_refresh()
+        search_index_rebuild()
+    cities = CityChannelPage.objects.order_by("path")[:3]
+    return [(city.title, city.url, [f"{city.slug}-{suffix}" for _role, suffix in DEMO_CITY_ROLES]) for city in cities]
+
+
+def _demo_application() -> None:
+    """One application waiting in the admin (昆明), with a one-page letter."""
+    from pypdf import PdfWriter
+
+    User = get_user_model()
+    applicant, _created = User.objects.get_or_create(username="kunming-applicant", defaults={"real_name": "李书记"})
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = BytesIO()
+    writer.write(out)
+    application = CityApplication(
+        reference="CS00000000000001", applicant=applicant, organization="中共昆明市委组织部", region_code="530100",
+        region_name=regions.full_name("530100"), contact_name="李书记", contact_phone="+8613800000000", letter_type="pdf",
+        channel_name="昆明党建", slug="kunming", description="昆明市基层党建工作动态（演示申请）。",
+    )
+    application.letter.save("letter.pdf", ContentFile(out.getvalue()), save=False)
+    application.save()

@@ -15,6 +15,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
+from dangjian.core.adminscope import narrowed_pages
 from dangjian.portal.models import ArticlePage
 
 from . import selectors
@@ -58,7 +59,7 @@ class TopArticlesFilterSet(WagtailFilterSet):
     start = django_filters.DateFilter(label=pgettext_lazy("pageviews", "From"), widget=AdminDateInput, method="by_period")
     end = django_filters.DateFilter(label=pgettext_lazy("pageviews", "To"), widget=AdminDateInput, method="by_period")
     scope = django_filters.ModelChoiceFilter(
-        label=_("Channel"), queryset=lambda request: selectors.hot_list_scopes(), method="by_scope",
+        label=_("Channel"), queryset=lambda request: narrowed_pages(selectors.hot_list_scopes(), request.user), method="by_scope",
         empty_label=_("The whole site"),
     )
 
@@ -92,7 +93,7 @@ class TopArticlesView(ReportView):
         return "most-viewed-articles"
 
     def get_queryset(self):
-        articles = self.filter_queryset(ArticlePage.objects.live().defer_streamfields())
+        articles = self.filter_queryset(narrowed_pages(ArticlePage.objects.live().defer_streamfields(), self.request.user))
         data = self.filters.form.cleaned_data if self.filters.is_valid() else {}
         articles = selectors.with_period_views(articles, start=data.get("start"), end=data.get("end"))
         return articles.filter(period_views__gt=0).order_by("-period_views", "-first_published_at")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Page
@@ -33,18 +33,27 @@ def stored_views(page_id: int) -> int:
     return ViewTotal.objects.filter(page_id=page_id).values_list("views", flat=True).first() or 0
 
 
-def hot_list_scopes() -> QuerySet[Page]:
-    """Pages that show hot lists of the articles below them. Any subtree works; city
-    channels add their page type here."""
-    from dangjian.portal.models import ChannelPage, HomePage
+_scope_types: list[type[Page]] = []
 
-    return Page.objects.live().type(HomePage, ChannelPage)
+
+def register_hot_list_scope(*page_types: type[Page]) -> None:
+    """Pages of these types show hot lists of the articles below them (any subtree works);
+    the apps that define them register them when they are ready."""
+    _scope_types.extend(t for t in page_types if t not in _scope_types)
+
+
+def hot_list_scopes() -> QuerySet[Page]:
+    return Page.objects.live().type(*_scope_types)
 
 
 def ranking(*, scope: Page, window: str, now: dt.datetime, limit: int = HOT_LIST_LENGTH) -> list[tuple[int, int]]:
     """[(article id, views)] of the most viewed public articles under `scope` in `window`,
     most viewed first, newer first on a tie."""
-    articles = _articles().live().public().descendant_of(scope)
+    from dangjian.portal.models import channel_extra_article_ids
+
+    extra = channel_extra_article_ids(scope)  # a city article recommended to a channel ranks there too
+    below = Q(path__startswith=scope.path, depth__gt=scope.depth)
+    articles = _articles().live().public().filter(below | Q(pk__in=extra) if extra else below)
     if window == "all":
         total = Subquery(ViewTotal.objects.filter(page_id=OuterRef("pk")).values("views")[:1])
         rows = (
@@ -76,9 +85,19 @@ def hot_lists(scope: Page) -> list[tuple[str, str, list[dict]]]:
 
 def daily_views(page_id: int, *, days: int = 90, today: dt.date | None = None) -> list[tuple[dt.date, int]]:
     """Views per day (Beijing time) for the last `days` days up to today, zeros included."""
+    return _daily_series(DailyViews.objects.filter(page_id=page_id), days=days, today=today)
+
+
+def subtree_daily_views(scope: Page, *, days: int = 90, today: dt.date | None = None) -> list[tuple[dt.date, int]]:
+    """Views per day of every article below `scope` (a city channel), as daily_views."""
+    rows = DailyViews.objects.filter(page__path__startswith=scope.path).values("day").annotate(total=Sum("views"))
+    return _daily_series(rows, days=days, today=today, views="total")
+
+
+def _daily_series(rows: QuerySet, *, days: int, today: dt.date | None, views: str = "views") -> list[tuple[dt.date, int]]:
     today = today or timezone.localdate()
     first = today - dt.timedelta(days=days - 1)
-    counts = dict(DailyViews.objects.filter(page_id=page_id, day__gte=first, day__lte=today).values_list("day", "views"))
+    counts = dict(rows.filter(day__gte=first, day__lte=today).values_list("day", views))
     return [(first + dt.timedelta(days=n), counts.get(first + dt.timedelta(days=n), 0)) for n in range(days)]
 
 

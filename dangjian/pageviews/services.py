@@ -101,6 +101,22 @@ def hot_lists_refresh(*, now: dt.datetime | None = None) -> int:
     return len(changed)
 
 
+def hot_list_article_remove(*, scope: Page, article_id: int) -> None:
+    """Take an article off `scope`'s hot lists now (a recommendation withdrawn), rather than
+    at the next refresh; the lists close up."""
+    with transaction.atomic():
+        entries = HotListEntry.objects.filter(scope=scope)
+        if not entries.filter(article_id=article_id).exists():
+            return
+        entries.filter(article_id=article_id).delete()
+        for window in HotListEntry.Window.values:
+            for position, entry in enumerate(entries.filter(window=window).order_by("position"), 1):
+                if entry.position != position:
+                    entry.position = position
+                    entry.save(update_fields=["position"])
+    purge_pages(reason=f"article {article_id} off the hot lists of {scope.pk}", keys=[hot_key(scope.pk)])
+
+
 def hourly_views_compact(*, now: dt.datetime | None = None) -> int:
     """Delete hourly buckets older than the longest hot-list window. Their views stay in
     DailyViews and ViewTotal, which the flush wrote alongside."""

@@ -49,7 +49,7 @@ class ArticleFeed(Feed):
         articles = ArticlePage.objects.live().public()
         scope = source.channel or source.site.root_page
         if source.channel:
-            articles = articles.child_of(source.channel)
+            articles = source.channel.articles()
             depends_on(page_key(source.channel.pk))
         else:
             articles = articles.descendant_of(source.site.root_page)

@@ -8,6 +8,7 @@ slug or moves it to another channel, and it is short and ASCII.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from anyascii import anyascii
 from django.core.exceptions import ValidationError
@@ -129,7 +130,8 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         # public() costs a query for the view restrictions: take it once and chain from it.
         visible = ArticlePage.objects.live().public()
-        articles = visible.descendant_of(self)
+        # The national channels' articles: those of city channels (deeper) have their own pages.
+        articles = visible.descendant_of(self).filter(depth=self.depth + 2)
         headlines = list(with_covers(articles.filter(is_headline=True).listing())[: self.headline_count])
         depends_on(page_key(self.pk), headlines_key(self.pk))
         if not headlines:
@@ -164,17 +166,27 @@ class ChannelPage(RomanizedSlugMixin, RoutablePageMixin, Page):
         verbose_name_plural = _("Channels")
 
     def articles(self):
-        return ArticlePage.objects.live().public().child_of(self).listing()
+        """Its own articles, and articles elsewhere that features list here (a city's
+        article recommended to this channel: registered with register_channel_articles)."""
+        articles = ArticlePage.objects.live().public()
+        extra = channel_extra_article_ids(self)
+        if extra:
+            # The channel's own articles by path, as child_of does, or one of the others.
+            own = Q(path__startswith=self.path, depth=self.depth + 1)
+            return articles.filter(own | Q(pk__in=extra)).listing()
+        return articles.child_of(self).listing()
 
     @path("")
     def index(self, request):
         paginator = Paginator(with_covers(self.articles()), CHANNEL_PAGE_SIZE)
         # get_page turns a page number that is out of range or not a number into a real page.
         page_obj = paginator.get_page(request.GET.get("page"))
+        with_origins(page_obj.object_list, self)
         depends_on(page_key(self.pk), list_key(self.pk))
         depends_on_pages(page_obj.object_list)
         return self.render(request, context_overrides={
             "page_obj": page_obj, "articles": page_obj.object_list, "hot_lists": with_hot_list_dependencies(self, hot_lists(self)),
+            "trail": channel_trail(self),
         })
 
     @path("feed/")
@@ -182,6 +194,46 @@ class ChannelPage(RomanizedSlugMixin, RoutablePageMixin, Page):
         from .feeds import ArticleFeed
 
         return ArticleFeed()(request, channel=self)
+
+
+_channel_article_sources: list[Callable[[Page], list[int]]] = []
+
+
+def register_channel_articles(source: Callable[[Page], list[int]]) -> None:
+    """`source(channel)` gives the ids of articles outside the channel that it lists too
+    (in its lists, feed and hot lists); `channel` may be a plain Page of a channel."""
+    if source not in _channel_article_sources:
+        _channel_article_sources.append(source)
+
+
+def channel_extra_article_ids(channel: Page) -> list[int]:
+    """Ids of the articles outside `channel` that it lists too (register_channel_articles)."""
+    return [pk for source in _channel_article_sources for pk in source(channel)]
+
+
+def with_origins(articles: list[ArticlePage], channel: Page) -> list[ArticlePage]:
+    """Articles from outside `channel` get `origin`, the page above their own channel (a
+    city channel), for the label lists show: one query, none when all are the channel's."""
+    steplen = channel.steplen
+    foreign = [a for a in articles if not (a.path.startswith(channel.path) and a.depth == channel.depth + 1)]
+    if foreign:
+        origins = {page.path: page for page in Page.objects.filter(path__in={a.path[: -2 * steplen] for a in foreign})}
+        for article in foreign:
+            article.origin = origins.get(article.path[: -2 * steplen])
+        depends_on_pages(origins.values())
+    return articles
+
+
+def channel_trail(channel: Page) -> list[Page]:
+    """The pages between the home page and a channel, for breadcrumbs: none for a national
+    channel (no query), the directory and the city for a city channel's column."""
+    if channel.depth <= 3:
+        return []
+    steplen = channel.steplen
+    paths = [channel.path[:end] for end in range(3 * steplen, len(channel.path), steplen)]
+    pages = list(Page.objects.filter(path__in=paths).order_by("path"))
+    depends_on_pages(pages)
+    return pages
 
 
 def with_hot_list_dependencies(scope: Page, lists: list[tuple[str, str, list[dict]]]):
@@ -349,6 +401,7 @@ class ArticlePage(RomanizedSlugMixin, Page):
             )
         context["related_articles"] = list(related.listing()[:5])
         context["channel"] = channel
+        context["trail"] = channel_trail(channel)
         context["tag_list"] = tags
         depends_on(page_key(self.pk), page_key(channel.pk))
         depends_on_pages([context.get("previous_article"), context.get("next_article"), *context["related_articles"]])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -10,6 +12,25 @@ from dangjian.portal.models import published_channels
 from .segmenter import MAX_QUERY_CHARS
 
 PAGE_SIZE = 20
+
+
+_scope_groups: list[Callable[[], tuple[str, list[tuple[int, str]]]]] = []
+
+
+def register_search_scope_group(group: Callable[[], tuple[str, list[tuple[int, str]]]]) -> None:
+    """More scopes for the channel filter: `group()` gives a label and (page id, title) of
+    pages whose subtrees are search scopes (city channels). The index holds a scope for
+    every page between an article's channel and the home page (services.prepare_documents)."""
+    if group not in _scope_groups:
+        _scope_groups.append(group)
+
+
+def _scope_choices() -> list:
+    national = list(published_channels().filter(depth=3).values_list("pk", "title"))
+    groups = [(label, choices) for label, choices in (group() for group in _scope_groups) if choices]
+    if not groups:
+        return [("", pgettext_lazy("search", "All channels")), *national]
+    return [("", pgettext_lazy("search", "All channels")), (pgettext_lazy("search", "National channels"), national), *groups]
 
 
 class SearchForm(forms.Form):
@@ -28,8 +49,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        channels = until_purge(("search channels",), lambda: list(published_channels().values_list("pk", "title")))
-        self.fields["channel"].choices = [("", pgettext_lazy("search", "All channels")), *channels]
+        self.fields["channel"].choices = until_purge(("search channels",), _scope_choices)
 
     def clean(self):
         data = super().clean()

@@ -68,9 +68,10 @@ def prepare_documents(page_ids: list[int], jieba=None) -> list[tuple[SearchDocum
     # Unordered: ordered by tree path (Page's default), SQLite with planner statistics read
     # every page in path order for each batch, and a rebuild took 10 times as long.
     pages = list(searchable_articles().filter(pk__in=page_ids).order_by())
-    channel_ids = dict(
-        Page.objects.filter(path__in={page.path[: -page.steplen] for page in pages}).values_list("path", "pk")
-    )
+    # The channel and every page between it and the home page (a city channel for a city's
+    # column): each is a scope the search can be limited to.
+    above = {page.path[:end] for page in pages for end in range(3 * page.steplen, len(page.path), page.steplen)}
+    channel_ids = dict(Page.objects.filter(path__in=above).values_list("path", "pk"))
     result = []
     for page in pages:
         published_at = page.first_published_at or page.last_published_at or timezone.now()
@@ -83,7 +84,7 @@ def prepare_documents(page_ids: list[int], jieba=None) -> list[tuple[SearchDocum
             sort_key=document.sort_key,
             title_terms=segmenter.document_terms(page.title, jieba),
             body_terms=segmenter.document_terms(text, jieba),
-            scopes=[f"c{document.channel_id}"],
+            scopes=[f"c{channel_ids[page.path[:end]]}" for end in range(3 * page.steplen, len(page.path), page.steplen)],
         )
         result.append((document, engine().encode(indexed)))
     return result

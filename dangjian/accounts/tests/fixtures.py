@@ -28,7 +28,8 @@ def sms_outbox(settings):
     def sent() -> list[tuple[str, str]]:
         if not log.exists():
             return []
-        return [(line.split("\t")[1], re.search(r"验证码是 (\d{6})", line).group(1)) for line in log.read_text().splitlines()]
+        lines = [(line.split("\t")[1], re.search(r"验证码是 (\d{6})", line)) for line in log.read_text().splitlines()]
+        return [(phone, code.group(1)) for phone, code in lines if code]  # codes only, not notices
 
     return sent
 

@@ -48,7 +48,7 @@ def backends():
 @pytest.mark.parametrize("backend", list(backends()))
 def test_worker_runs_queued_tasks_and_publishes_scheduled_revisions(tmp_path, backend):
     def scenario(env):
-        assert dangjian("demo", "--articles", "2", env=env).returncode == 0
+        assert dangjian("demo", "--articles", "2", "--cities", "0", env=env).returncode == 0
         page_id = dangjian_shell(SCHEDULE, env=env).split()[-1]
         enqueue = (
             "from dangjian.core.tasks import publish_scheduled_pages, record_heartbeat;"

@@ -16,8 +16,10 @@ STATE = (
     "from wagtail.models import Page; from wagtail.images.models import Image;"
     "from django.contrib.auth import get_user_model; from dangjian.portal.models import ArticlePage;"
     "import os;"
+    "from dangjian.cities.models import CityApplication;"
     "print(Page.objects.count(), ArticlePage.objects.live().count(), Image.objects.count(),"
     " get_user_model().objects.count(), sum(a.initial_views for a in ArticlePage.objects.all()),"
+    " [a.letter.read()[:5] for a in CityApplication.objects.all()] == [b'%PDF-'],"
     " all(os.path.exists(i.file.path) for i in Image.objects.all()))"
 )
 
@@ -31,9 +33,9 @@ def databases():
 @pytest.mark.parametrize("database", list(databases()))
 def test_backup_then_delete_then_restore(tmp_path, database):
     def scenario(env):
-        assert dangjian("demo", "--articles", "5", env=env).returncode == 0
+        assert dangjian("demo", "--articles", "5", "--cities", "1", "--city-articles", "2", env=env).returncode == 0
         before = dangjian_shell(STATE, env=env).split()
-        assert before[1] == "5" and before[-1] == "True"
+        assert before[1] == "7" and before[-2:] == ["True", "True"]  # 5 national and 2 city articles; the letter
         archive = tmp_path / "site.tar"
         made = dangjian("backup", str(archive), env=env)
         assert made.returncode == 0, made.stderr
@@ -41,6 +43,7 @@ def test_backup_then_delete_then_restore(tmp_path, database):
 
         data = tmp_path / "data"
         shutil.rmtree(data / "media")
+        shutil.rmtree(data / "private")
         if database == "sqlite":
             for name in ("dangjian.sqlite3", "dangjian.sqlite3-wal", "dangjian.sqlite3-shm"):
                 (data / name).unlink(missing_ok=True)

@@ -46,7 +46,7 @@ def wait_until(condition, *, within: float, what: str) -> float:
 def two_hosts(tmp_path):
     """Host A and host B: separate data directories and page caches, one database, one Redis."""
     with backend_env(tmp_path / "a", SECRET_KEY="two-hosts-" + uuid.uuid4().hex) as env_a:
-        assert dangjian("demo", "--articles", "6", env=env_a).returncode == 0
+        assert dangjian("demo", "--articles", "6", "--cities", "0", env=env_a).returncode == 0
         env_b = {**env_a, "DANGJIAN_DATA_DIR": str(tmp_path / "b")}
         with served_site(env_a) as (base_a, _a), served_site(env_b) as (base_b, _b):
             yield (env_a, base_a), (env_b, base_b)

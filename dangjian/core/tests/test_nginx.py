@@ -38,7 +38,7 @@ def nginx_in_front(tmp_path, *, articles: int = 4, tls: bool = False, **extra_en
     scheme = "https" if tls else "http"
     env = clean_env(tmp_path / "data", DANGJIAN_BASE_URL=f"{scheme}://localhost:{web_port}",
                     DANGJIAN_CLIENT_IP_HEADER="X-Real-IP", DANGJIAN_VIEWS_RATE_LIMIT="3", **extra_env)
-    assert dangjian("demo", "--articles", str(articles), env=env).returncode == 0
+    assert dangjian("demo", "--articles", str(articles), "--cities", "0", env=env).returncode == 0
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(app_port), "--workers", "2"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

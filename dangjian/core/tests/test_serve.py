@@ -11,7 +11,7 @@ from dangjian.testing.processes import clean_env, dangjian, fetch, free_port, wa
 def test_serve_answers_pages_static_files_and_media(tmp_path):
     port = free_port()
     env = clean_env(tmp_path, DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}")
-    assert dangjian("demo", "--articles", "3", env=env).returncode == 0
+    assert dangjian("demo", "--articles", "3", "--cities", "0", env=env).returncode == 0
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -84,7 +84,7 @@ def test_production_logs_are_one_json_object_per_line(tmp_path):
     port = free_port()
     env = clean_env(tmp_path, DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}", DANGJIAN_LOG_FORMAT="json",
                     DANGJIAN_SERVE_WORKER="0")
-    assert dangjian("demo", "--articles", "1", env=env).returncode == 0
+    assert dangjian("demo", "--articles", "1", "--cities", "0", env=env).returncode == 0
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", "1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

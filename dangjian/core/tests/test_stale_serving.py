@@ -37,7 +37,7 @@ def renders(log, path: str) -> int:
 @pytest.fixture
 def site(tmp_path):
     with backend_env(tmp_path / "data", DANGJIAN_LOG_LEVEL="INFO", DANGJIAN_LOG_FORMAT="plain") as env:
-        assert dangjian("demo", "--articles", "12", env=env).returncode == 0
+        assert dangjian("demo", "--articles", "12", "--cities", "0", env=env).returncode == 0
         channel = dangjian_shell(FIRST_CHANNEL, env=env).split()[-1]
         yield env, f"/{channel}/"
 

@@ -50,7 +50,9 @@ def test_demo_command_is_idempotent_and_reset_starts_over(tmp_path, database):
         password = re.search(r"管理员密码：(\S+)", first.stdout).group(1)
         assert "已载入 6 篇演示文章" in first.stdout and "管理员用户名：admin" in first.stdout
         counts = dangjian_shell(COUNT_CODE, env=env).split()
-        assert counts[:2] == ["6", "5"]
+        # 6 national articles in 5 channels; 3 cities with 4 articles in 3 columns each.
+        assert counts[:2] == ["18", "14"]
+        assert "城市频道 沈阳市党建" in first.stdout and "shenyang-admin、shenyang-chushen" in first.stdout
 
         again = dangjian("demo", "--articles", "6", env=env)
         assert again.returncode == 0, again.stderr
@@ -64,7 +66,7 @@ def test_demo_command_is_idempotent_and_reset_starts_over(tmp_path, database):
         assert reset.returncode == 0, reset.stderr
         assert "已载入 3 篇演示文章" in reset.stdout
         assert re.search(r"管理员密码：(\S+)", reset.stdout).group(1) != password
-        assert dangjian_shell(COUNT_CODE, env=env).split()[0] == "3"
+        assert dangjian_shell(COUNT_CODE, env=env).split()[0] == "15"
 
     if database == "sqlite":
         run_all(clean_env(tmp_path))

@@ -13,7 +13,7 @@ PHONE_UA = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120.0 Mobi
 
 def test_serve_flushes_views_and_refreshes_hot_lists_by_itself(tmp_path):
     with backend_env(tmp_path / "data", DANGJIAN_VIEWS_FLUSH_SECONDS="1", DANGJIAN_HOT_LISTS_SECONDS="2") as env:
-        assert dangjian("demo", "--articles", "6", env=env).returncode == 0
+        assert dangjian("demo", "--articles", "6", "--cities", "0", env=env).returncode == 0
         # No view history: the 24-hour list starts empty.
         article_id, title = dangjian_shell(
             "from dangjian.pageviews.models import DailyViews, HotListEntry, HourlyViews, ViewTotal\n"
