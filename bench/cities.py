@@ -61,6 +61,7 @@ def child(args) -> None:
                                 organization=f"中共{regions.lookup(code).name}委组织部", description="", admin=admin, user=None)
         durations.append(time.perf_counter() - started)
     write_archive(args.articles, random.Random(7))
+    services.city_article_count_refresh()  # the rows were written without signals
 
     city = CityChannelPage.objects.order_by("path")[len(codes) // 2]
     column = ChannelPage.objects.child_of(city).order_by("path").first()

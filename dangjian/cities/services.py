@@ -40,7 +40,15 @@ from dangjian.portal.models import ArticlePage, ChannelPage, HomePage
 
 from . import regions
 from .letters import Letter
-from .models import CityApplication, CityChannelPage, CityDirectoryPage, CityGroup, CityRole, Recommendation
+from .models import (
+    CityApplication,
+    CityArticleCount,
+    CityChannelPage,
+    CityDirectoryPage,
+    CityGroup,
+    CityRole,
+    Recommendation,
+)
 
 # Addresses below /city/ that are not cities.
 RESERVED_SLUGS = {"apply", "about", "feed", "search", "admin", "static", "media"}
@@ -252,6 +260,7 @@ def _step_page(p: Provisioning) -> None:
                              organization=p.organization, description=p.description, owner=p.admin)
     directory.add_child(instance=p.city)
     p.city.save_revision(user=p.user).publish(user=p.user)
+    CityArticleCount.objects.create(city=p.city)
     for title, contributions in p.columns:
         column = ChannelPage(title=title, accepts_contributions=contributions, show_in_menus=True, owner=p.admin)
         p.city.add_child(instance=column)
@@ -315,6 +324,17 @@ def city_provision(*, title: str, slug: str, region_code: str, organization: str
     for step in PROVISION_STEPS:
         step(p)
     return p.city
+
+
+# --- article counts (the directory) ------------------------------------------------
+def city_article_count_refresh(*, city_ids: list[int] | None = None) -> None:
+    """Count the published articles below these cities (every city without ids): after
+    each commit that publishes, unpublishes, moves or deletes one (signals.py), and after
+    bulk loads that bypass signals (demo, bench)."""
+    cities = CityChannelPage.objects.all() if city_ids is None else CityChannelPage.objects.filter(pk__in=city_ids)
+    for city_id, path in cities.values_list("pk", "path"):
+        count = ArticlePage.objects.live().filter(path__startswith=path).count()
+        CityArticleCount.objects.update_or_create(city_id=city_id, defaults={"articles": count})
 
 
 # --- staff ---------------------------------------------------------------------

@@ -265,6 +265,7 @@ def demo_cities_ensure(*, count: int, password: str | None, articles_per_city: i
         if first and national:
             city_services.recommendation_add(article=first, channel=national, user=None)
         _demo_application()
+        city_services.city_article_count_refresh()
         hot_lists_refresh()
         search_index_rebuild()
     cities = CityChannelPage.objects.order_by("path")[:3]

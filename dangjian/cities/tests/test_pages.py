@@ -34,12 +34,13 @@ def html(url: str) -> str:
 
 
 @pytest.fixture
-def cities(two_cities):
+def cities(two_cities, django_capture_on_commit_callbacks):
     shenyang, lincang = two_cities
     dalian = make_city(region_code="210200", title="大连党建")
-    make_article(columns(shenyang)[0], revision=True, title="沈阳社区党建新做法")
-    make_article(columns(shenyang)[1], revision=True, title="沈阳基层风采")
-    make_article(columns(lincang)[0], revision=True, title="临沧边境党建")
+    with django_capture_on_commit_callbacks(execute=True):  # the directory's counts are taken after commits
+        make_article(columns(shenyang)[0], revision=True, title="沈阳社区党建新做法")
+        make_article(columns(shenyang)[1], revision=True, title="沈阳基层风采")
+        make_article(columns(lincang)[0], revision=True, title="临沧边境党建")
     return shenyang, lincang, dalian
 
 
