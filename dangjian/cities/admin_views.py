@@ -16,7 +16,7 @@ from dangjian.pageviews.charts import daily_bar_chart
 from dangjian.pageviews.selectors import subtree_daily_views, with_period_views
 from dangjian.portal.models import ArticlePage, ChannelPage
 
-from . import services
+from . import regions, services
 from .forms import RejectForm, StaffForm
 from .letters import CONTENT_TYPES
 from .models import CityApplication, CityGroup, CityRole, Recommendation
@@ -50,7 +50,8 @@ class ApplicationsView(ReviewerView):
         applications = CityApplication.objects.select_related("applicant", "city").order_by("-created_at")
         if status in CityApplication.Status.values:
             applications = applications.filter(status=status)
-        context.update(applications=applications[:200], status=status, statuses=CityApplication.Status.choices)
+        context.update(applications=applications[:200], status=status, statuses=CityApplication.Status.choices,
+                       regions_source=regions.data_source(), regions_date=regions.data_date())
         return context
 
 

@@ -167,7 +167,7 @@ def test_site_admins_approve_or_reject_and_only_they_see_the_letter(applying, cl
     admin = make_user("site-admin", SITE_ADMIN)
     client.force_login(admin)
     listing = client.get(reverse("cities_applications")).content.decode()
-    assert application.reference in listing
+    assert application.reference in listing and "数据日期 2022-03-22" in listing
     response = client.get(letter_url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff" and "sandbox" in response["Content-Security-Policy"]
