@@ -10,7 +10,8 @@ cities are provisioned one by one as approvals do (services.city_provision, time
 articles are written straight into the page tables across every channel (national and
 city columns, as bench/search.py does), and each page is rendered in Django with the full
 page cache off (median of 20 renders after 3 warm-ups, with its number of queries). Last,
-the isolation guard: a city's editor asks the admin for 100 pages of other cities.
+the isolation guard: a city's editor asks the admin for 100 pages of other cities; and one
+refresh of every hot list (home, channels, cities, columns).
 SQLite, the embedded default; set DATABASE_URL (a scratch database: 100,000 pages are written
 into it) and REDIS_URL for PostgreSQL + Redis.
 """
@@ -78,6 +79,19 @@ def child(args) -> None:
                 times.append((time.perf_counter() - started) * 1000)
         renders[name] = {"median_ms": statistics.median(times), "queries": len(queries)}
 
+    # Hot lists are ranked per scope (the home page, every channel, every city and column):
+    # one refresh, with views on 2,000 articles in the last hour.
+    from dangjian.pageviews.selectors import hot_list_scopes
+    from dangjian.pageviews.services import hot_lists_refresh, views_apply
+
+    hour = int(time.time() // 3600)
+    read = ArticlePage.objects.order_by("?").values_list("pk", flat=True)[:2000]
+    views_apply(batch_id="bench-cities", increments={(pk, hour): n % 50 + 1 for n, pk in enumerate(read)})
+    started = time.perf_counter()
+    hot_lists_refresh()
+    hot_lists_s = time.perf_counter() - started
+    scopes = hot_list_scopes().count()
+
     editor = city.staff_groups.get(role=CityRole.FIRST_REVIEW).group
     user = make_user("bench-editor")
     user.groups.add(editor)
@@ -92,7 +106,7 @@ def child(args) -> None:
         "database": connection.vendor, "cities": len(codes), "articles": ArticlePage.objects.count(),
         "provision_median_s": statistics.median(durations), "provision_max_s": max(durations),
         "renders": renders, "other_cities_refused": f"{refused}/{len(others)}", "own_article_editable": allowed,
-        "admin_request_ms": guard_ms,
+        "admin_request_ms": guard_ms, "hot_lists_s": hot_lists_s, "hot_list_scopes": scopes,
     }))
 
 
@@ -119,6 +133,7 @@ def main() -> None:
         print(f"  {name:12s} uncached render: median {figures['median_ms']:.1f} ms, {figures['queries']} queries")
     print(f"  a city editor opening other cities' articles in the admin: {result['other_cities_refused']} refused (404), "
           f"{result['admin_request_ms']:.1f} ms per request; own article editable: {result['own_article_editable']}")
+    print(f"  hot lists refresh: {result['hot_lists_s']:.1f} s for {result['hot_list_scopes']} scopes")
 
 
 if __name__ == "__main__":
