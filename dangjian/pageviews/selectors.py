@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Page
@@ -48,30 +49,40 @@ def hot_list_scopes() -> QuerySet[Page]:
 
 def ranking(*, scope: Page, window: str, now: dt.datetime, limit: int = HOT_LIST_LENGTH) -> list[tuple[int, int]]:
     """[(article id, views)] of the most viewed public articles under `scope` in `window`,
-    most viewed first, newer first on a tie."""
+    most viewed first; on a tie, newer first (all time) or the higher id (hourly windows)."""
+    return rankings(scopes=[scope], window=window, now=now, limit=limit)[scope.pk]
+
+
+def rankings(*, scopes: list[Page], window: str, now: dt.datetime, limit: int = HOT_LIST_LENGTH) -> dict[int, list[tuple[int, int]]]:
+    """ranking() of many scopes at once: the views of every article read in the window are
+    fetched once and handed to each scope above the article (and to the channels it is
+    recommended to). One query per scope took 100 s for 1,200 scopes (300 cities)."""
     from dangjian.portal.models import channel_extra_article_ids
 
-    extra = channel_extra_article_ids(scope)  # a city article recommended to a channel ranks there too
-    below = Q(path__startswith=scope.path, depth__gt=scope.depth)
-    articles = _articles().live().public().filter(below | Q(pk__in=extra) if extra else below)
+    articles = _articles().live().public()
     if window == "all":
         total = Subquery(ViewTotal.objects.filter(page_id=OuterRef("pk")).values("views")[:1])
-        rows = (
-            articles.annotate(views=F("initial_views") + Coalesce(total, Value(0)))
-            .filter(views__gt=0)
-            .order_by("-views", "-first_published_at", "-pk")
-            .values_list("pk", "views")[:limit]
-        )
-        return [(pk, int(views)) for pk, views in rows]
-    start = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=HOURLY_WINDOWS[window] - 1)
-    rows = (
-        HourlyViews.objects.filter(hour__gte=start, page__in=articles.values("pk"))
-        .values("page_id")
-        .annotate(views=Sum("views"))
-        .order_by("-views", "-page_id")
-        .values_list("page_id", "views")[:limit]
-    )
-    return [(pk, int(views)) for pk, views in rows]
+        rows = (articles.annotate(views=F("initial_views") + Coalesce(total, Value(0))).filter(views__gt=0).order_by()
+                .values_list("pk", "path", "views", "first_published_at"))
+        never = dt.datetime.min.replace(tzinfo=dt.UTC)  # an article without a publish time ranks last on a tie
+        counted = [(pk, path, int(views), (int(views), published or never, pk)) for pk, path, views, published in rows]
+    else:
+        start = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=HOURLY_WINDOWS[window] - 1)
+        rows = (HourlyViews.objects.filter(hour__gte=start, page__in=articles.values("pk")).order_by()
+                .values("page_id", "page__path").annotate(views=Sum("views")).values_list("page_id", "page__path", "views"))
+        counted = [(pk, path, int(views), (int(views), pk)) for pk, path, views in rows]
+    by_path = {scope.path: scope.pk for scope in scopes}
+    recommended: dict[int, list[int]] = {}
+    for scope in scopes:
+        for article_id in channel_extra_article_ids(scope):
+            recommended.setdefault(article_id, []).append(scope.pk)
+    candidates: dict[int, list[tuple]] = {scope.pk: [] for scope in scopes}
+    steplen = Page.steplen
+    for pk, path, views, order in counted:
+        above = {by_path.get(path[:end]) for end in range(steplen, len(path), steplen)} | set(recommended.get(pk, ()))
+        for scope_id in above - {None}:
+            candidates[scope_id].append((order, pk, views))
+    return {scope_id: [(pk, views) for _order, pk, views in heapq.nlargest(limit, found)] for scope_id, found in candidates.items()}
 
 
 def hot_lists(scope: Page) -> list[tuple[str, str, list[dict]]]:

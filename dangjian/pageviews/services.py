@@ -80,22 +80,31 @@ def pageviews_flush() -> int:
 
 
 def hot_lists_refresh(*, now: dt.datetime | None = None) -> int:
-    """Recompute every hot list; purge the cached pages whose lists changed order or
-    members. Returns the number of scopes whose lists changed."""
+    """Recompute every hot list; rewrite the scopes whose lists changed and purge the cached
+    pages whose lists changed order or members. Returns the number of such scopes."""
     now = now or timezone.now()
-    changed = []
-    for scope in selectors.hot_list_scopes():
-        rows = [
-            HotListEntry(scope=scope, window=window, position=position, article_id=article_id, views=views)
-            for window in HotListEntry.Window.values
-            for position, (article_id, views) in enumerate(selectors.ranking(scope=scope, window=window, now=now), 1)
-        ]
-        with transaction.atomic():
-            before = list(HotListEntry.objects.filter(scope=scope).values_list("window", "position", "article_id"))
-            HotListEntry.objects.filter(scope=scope).delete()
-            HotListEntry.objects.bulk_create(rows)
-        if sorted(before) != sorted((row.window, row.position, row.article_id) for row in rows):
+    scopes = list(selectors.hot_list_scopes().only("pk", "path", "depth"))
+    ranked = {window: selectors.rankings(scopes=scopes, window=window, now=now) for window in HotListEntry.Window.values}
+    before: dict[int, set] = {}
+    for scope_id, window, position, article_id, views in HotListEntry.objects.values_list(
+            "scope_id", "window", "position", "article_id", "views"):
+        before.setdefault(scope_id, set()).add((window, position, article_id, views))
+    rewritten, changed = [], []
+    for scope in scopes:
+        after = {(window, position, article_id, views) for window in ranked
+                 for position, (article_id, views) in enumerate(ranked[window][scope.pk], 1)}
+        old = before.get(scope.pk, set())
+        if after != old:
+            rewritten.append((scope, after))
+        if {row[:3] for row in after} != {row[:3] for row in old}:
             changed.append(hot_key(scope.pk))
+    if rewritten:
+        with transaction.atomic():
+            HotListEntry.objects.filter(scope_id__in=[scope.pk for scope, _after in rewritten]).delete()
+            HotListEntry.objects.bulk_create([
+                HotListEntry(scope=scope, window=window, position=position, article_id=article_id, views=views)
+                for scope, after in rewritten for window, position, article_id, views in after
+            ], batch_size=500)
     if changed:
         purge_pages(reason="hot lists changed", keys=changed)
     return len(changed)
