@@ -47,7 +47,7 @@ def apply(request):
     pending = request.session.get(SESSION_KEY)
     if request.POST.get("step") == "own" and _own_verified_phone(request.user):
         # The number the applicant logged in with was verified by SMS then: no second code.
-        request.session[SESSION_KEY] = pending = {"phone": request.user.phone, "request": "", "own": True}
+        request.session[SESSION_KEY] = {"phone": request.user.phone, "request": "", "own": True}
         return redirect("cities:apply")
     if pending is None or request.POST.get("step") == "phone":
         return _phone_step(request)
