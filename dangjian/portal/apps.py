@@ -9,10 +9,8 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from dangjian.core import invalidation
-        from dangjian.pageviews.selectors import register_hot_list_scope
 
-        from .models import ChannelPage, HomePage, PortalSettings, headline_keys
+        from .models import PortalSettings, headline_keys
 
-        register_hot_list_scope(HomePage, ChannelPage)
         invalidation.register_everywhere_model(PortalSettings)
         invalidation.register_page_keys(headline_keys)
