@@ -5,7 +5,7 @@
 For each mode: a fresh demo site under `dangjian serve --workers 2` with its background
 jobs running (the embedded worker, or `dangjian worker --with-scheduler` in Redis mode, so
 flushes happen during the load as in production). wrk sends beacons for N seconds over 64
-connections, every one from a new visitor (its own cookie, one of 65,536 client addresses
+connections, every one from a new visitor (its own signed cookie, one of 65,536 client addresses
 via X-Real-IP), spread over the demo's articles. Then, so that no beacon is in flight when
 wrk stops, each connection switches to beacons for an id that does not exist (404, never
 counted) for the last seconds. Every 2xx answer is one accepted view. After a final flush
@@ -33,14 +33,17 @@ import uuid
 
 from common import demo_site, shell
 
+SECRET_KEY = "bench-pageviews-secret-key"  # the server's, so that visitor cookies can be signed here
+POOL = 16_384  # signed cookies per wrk thread; with 20 articles, 327,680 distinct (visitor, article) per thread
+
 LUA = r"""
 local threads, counter, ids, deadline = 0, 0, {}, 0
-prefix = "00000000"  -- a global: setup() gives each thread its own
+tid = 1  -- a global: setup() gives each thread its own, and with it its own cookies
 local ua = "Mozilla/5.0 (Linux; Android 12) AppleWebKit/537.36 Mobile Safari/537.36 MicroMessenger/8.0.40"
 
 function setup(thread)
   threads = threads + 1
-  thread:set("prefix", string.format("%08x", threads))
+  thread:set("tid", threads)
 end
 
 function init(args)
@@ -53,10 +56,19 @@ function request()
   local path = "/pv/999999999"
   if os.time() < deadline then path = "/pv/" .. ids[(counter % #ids) + 1] end
   local ip = string.format("10.%d.%d.1", math.floor(counter / 256) % 256, counter % 256)
-  local visitor = prefix .. string.format("%08x", counter) .. "0000000000000000"
+  local visitor = cookies[tid][math.floor(counter / #ids) % #cookies[tid] + 1]
   return wrk.format("POST", path, {["Cookie"] = "dj_vid=" .. visitor, ["User-Agent"] = ua, ["X-Real-IP"] = ip})
 end
 """
+
+
+def cookie_pools(threads: int) -> str:
+    """Lua: one list of signed visitor cookies per wrk thread (wrk's Lua has no HMAC)."""
+    from dangjian.pageviews.visitors import signed_visitor
+
+    pools = [",".join(f'"{signed_visitor(uuid.uuid4().hex, secret_key=SECRET_KEY)}"' for _ in range(POOL)) for _ in range(threads)]
+    return "cookies = {" + ",".join("{" + pool + "}" for pool in pools) + "}\n"
+
 
 FLUSH_AND_SUM = (
     "from dangjian.pageviews.services import pageviews_flush as f\n"
@@ -69,7 +81,7 @@ FLUSH_AND_SUM = (
 
 def run_wrk(base: str, ids: list[str], seconds: int, connections: int, drain: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA)
+        script.write(cookie_pools(2) + LUA)
     start = time.time()
     deadline = math.ceil(start) + seconds
     out = subprocess.run(
@@ -94,7 +106,8 @@ def run_wrk(base: str, ids: list[str], seconds: int, connections: int, drain: in
 
 
 def bench_mode(mode: str, seconds: int, connections: int, redis_url: str) -> None:
-    extra = {"DANGJIAN_CLIENT_IP_HEADER": "X-Real-IP"}
+    # Every beacon is a new visitor, so no address reaches its hourly views of an article.
+    extra = {"DANGJIAN_CLIENT_IP_HEADER": "X-Real-IP", "SECRET_KEY": SECRET_KEY, "DANGJIAN_VIEWS_PER_ADDRESS_HOURLY": "1000000"}
     prefix = None
     if mode == "redis":
         prefix = f"bench-{uuid.uuid4().hex[:8]}"

@@ -225,9 +225,12 @@ SERVE_RUNS_WORKER = env_bool("DANGJIAN_SERVE_WORKER", not REDIS_URL)
 # --- View counts (dangjian/pageviews) ------------------------------------------
 # One visitor counts once per article per this many minutes.
 PAGEVIEWS_DEDUP_SECONDS = 60 * int(env("DANGJIAN_VIEWS_DEDUP_MINUTES", "30"))
-# Beacons per client IP per minute; above it the answer is 429. Generous, because many
+# Beacons per client address in any 60 seconds; above it the answer is 429. Generous, because many
 # phones share one carrier address.
 PAGEVIEWS_RATE_LIMIT = int(env("DANGJIAN_VIEWS_RATE_LIMIT", "300"))
+# Views one client address (an IPv6 /64 as a whole) adds to one article in any hour,
+# whatever cookies and user agents it sends (README: 浏览次数).
+PAGEVIEWS_ADDRESS_HOURLY = int(env("DANGJIAN_VIEWS_PER_ADDRESS_HOURLY", "20"))
 # The embedded buffer (without Redis): a SQLite file of its own, see pageviews/buffer.py.
 PAGEVIEWS_BUFFER_PATH = DATA_DIR / "pageviews-buffer.sqlite3"
 PAGEVIEWS_FLUSH_SECONDS = int(env("DANGJIAN_VIEWS_FLUSH_SECONDS", "5"))
@@ -247,10 +250,28 @@ SMS_CITY_RESULT_TEMPLATE_ID = env("DANGJIAN_SMS_CITY_RESULT_TEMPLATE_ID")
 # Sends allowed per daily budget (all numbers together); a warning from the threshold on.
 SMS_DAILY_BUDGET = int(env("DANGJIAN_SMS_DAILY_BUDGET", "2000"))
 SMS_BUDGET_WARNING = int(env("DANGJIAN_SMS_BUDGET_WARNING", "1500"))
-# Per phone / client IP / browser session: "count per seconds", comma separated.
+# The share of the budget kept for numbers that have logged in before: an attack that
+# sends codes to new numbers cannot use it, so existing readers and staff still get codes.
+SMS_RESERVE_PERCENT = int(env("DANGJIAN_SMS_RESERVE_PERCENT", "30"))
+# "count per seconds", comma separated. Per phone, per number range (numbers that differ
+# only in their last four digits: SMS pumping sends to blocks of numbers), per client
+# address (an IPv4 address or an IPv6 /64), per prefix (IPv4 /24, IPv6 /48), per browser.
 SMS_LIMITS_PHONE = env("DANGJIAN_SMS_LIMITS_PHONE", "1/60,5/3600,10/86400")
+SMS_LIMITS_RANGE = env("DANGJIAN_SMS_LIMITS_RANGE", "10/3600,30/86400")
 SMS_LIMITS_IP = env("DANGJIAN_SMS_LIMITS_IP", "10/60,30/86400")
+SMS_LIMITS_PREFIX = env("DANGJIAN_SMS_LIMITS_PREFIX", "30/60,300/86400")
 SMS_LIMITS_SESSION = env("DANGJIAN_SMS_LIMITS_SESSION", "5/3600")
+# The surge detector: when the sends of the last SMS_SURGE_MINUTES reach SMS_SURGE_FACTOR
+# times the usual number for that many minutes (the mean of the last 24 hours), and at least
+# SMS_SURGE_MINIMUM, every send needs the captcha, from the first.
+SMS_SURGE_MINUTES = int(env("DANGJIAN_SMS_SURGE_MINUTES", "10"))
+SMS_SURGE_FACTOR = float(env("DANGJIAN_SMS_SURGE_FACTOR", "3"))
+SMS_SURGE_MINIMUM = int(env("DANGJIAN_SMS_SURGE_MINIMUM", "20"))
+# Wrong SMS codes and wrong staff passwords per client address and per prefix (as above).
+# A number or user name itself is never locked (a stranger could lock anyone out): after a
+# few failures its code entry or password login asks for the captcha instead.
+GUESS_LIMITS_IP = env("DANGJIAN_GUESS_LIMITS_IP", "20/900,60/86400")
+GUESS_LIMITS_PREFIX = env("DANGJIAN_GUESS_LIMITS_PREFIX", "100/900,300/86400")
 LOGIN_RECORD_DAYS = int(env("DANGJIAN_LOGIN_RECORD_DAYS", "180"))
 # django-simple-captcha: a sum to work out, easier for elderly readers than distorted letters.
 WAGTAILADMIN_USER_LOGIN_FORM = "dangjian.accounts.forms.StaffLoginForm"
@@ -317,6 +338,10 @@ WAGTAIL_WORKFLOW_CANCEL_ON_PUBLISH = True
 
 # --- Contributions ----------------------------------------------------------
 CONTRIBUTIONS_PER_DAY = int(env("DANGJIAN_CONTRIBUTIONS_PER_DAY", "5"))
+# Photos: the most pixels a contributor's photo may have (phones take up to about 40
+# million), and how often one contributor may save with new photos ("count/seconds").
+PHOTO_MAX_PIXELS = int(env("DANGJIAN_PHOTO_MAX_PIXELS", "40000000"))
+CONTRIBUTION_PHOTO_SAVES = env("DANGJIAN_CONTRIBUTION_PHOTO_SAVES", "30/3600")
 # City channel applications: "count/seconds" limits, comma-separated, per account and per
 # client network (an IPv4 address or an IPv6 /64).
 CITY_APPLICATION_LIMITS_USER = env("DANGJIAN_CITY_APPLICATION_LIMITS_USER", "3/86400")

@@ -12,7 +12,23 @@ from .models import User
 from .phone import normalize_phone
 
 
-class PhoneForm(forms.Form):
+def captcha_field() -> CaptchaField:
+    return CaptchaField(
+        label=_("Answer the question in the picture"),
+        error_messages={"invalid": _("The answer to the picture is wrong; please try the new one."),
+                        "required": _("Please answer the question in the picture.")},
+    )
+
+
+class CaptchaMixin:
+    """A captcha when the view or the form finds one needed; `add_captcha` after a check
+    failed shows it on the form that is sent back."""
+
+    def add_captcha(self) -> None:
+        self.fields.setdefault("captcha", captcha_field())
+
+
+class PhoneForm(CaptchaMixin, forms.Form):
     phone = forms.CharField(
         label=_("Mobile number"), max_length=32,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
@@ -21,10 +37,7 @@ class PhoneForm(forms.Form):
     def __init__(self, *args, with_captcha: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if with_captcha:
-            self.fields["captcha"] = CaptchaField(
-                label=_("Answer the question in the picture"),
-                error_messages={"invalid": _("The answer to the picture is wrong; please try the new one.")},
-            )
+            self.add_captcha()
 
     def clean_phone(self) -> str:
         try:
@@ -39,12 +52,17 @@ class ProfileForm(forms.ModelForm):
         fields = ["display_name", "real_name", "organization"]
 
 
-class CodeForm(forms.Form):
+class CodeForm(CaptchaMixin, forms.Form):
     code = forms.CharField(
         label=_("SMS code"), max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
         error_messages={"max_length": _("The code has 6 digits.")},
     )
+
+    def __init__(self, *args, with_captcha: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_captcha:
+            self.add_captcha()
 
     def clean_code(self) -> str:
         code = normalize_code(self.cleaned_data["code"])
@@ -59,10 +77,18 @@ def normalize_code(text: str) -> str:
     return "".join(str(unicodedata.decimal(char, "x")) for char in text[:20] if not char.isspace())
 
 
-class StaffLoginForm(LoginForm):
-    """The admin's password login with a lockout: 5 wrong passwords for a user name, or 20
-    from one address, lock password login for 15 minutes (SMS code login still works).
-    Every attempt goes to the login records."""
+class StaffLoginForm(CaptchaMixin, LoginForm):
+    """The admin's password login. Wrong passwords count against the client's address and
+    prefix (counted before the check, so parallel guesses cannot overrun the limit) and,
+    after a few for one user name, that name needs the captcha: no number of wrong
+    passwords from a stranger locks its owner out. Every attempt goes to the login records."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from . import services
+
+        if self.is_bound and services.password_captcha_required(self.data.get("username") or ""):
+            self.add_captcha()
 
     def clean(self):
         from dangjian.core.clientip import client_ip
@@ -74,23 +100,39 @@ class StaffLoginForm(LoginForm):
         username = (self.cleaned_data.get("username") or "").strip()
         ip = client_ip(self.request.META) if self.request else ""
         agent = self.request.META.get("HTTP_USER_AGENT", "") if self.request else ""
-        limits = services.password_limits(username=username, ip=ip)
-        full = [item for item in limits if counters().count(item) >= item.limit]
-        if full:
-            services.login_record_add(identifier=username, method=LoginRecord.Method.PASSWORD,
-                                      result=LoginRecord.Result.LOCKED, ip=ip, user_agent=agent)
-            raise ValidationError(
-                _("Too many wrong passwords. Password login is locked for %(minutes)d minutes; you can still sign in with an SMS code.")
-                % {"minutes": services.PASSWORD_LOCK_SECONDS // 60},
-                code="locked",
-            )
+
+        def record(result, user=None):
+            services.login_record_add(identifier=username, method=LoginRecord.Method.PASSWORD, result=result,
+                                      ip=ip, user_agent=agent, user=user)
+
+        if self.errors:  # the captcha was needed and is missing or wrong: no password is checked
+            return self.cleaned_data
+        free = [] if "captcha" in self.fields else [services.password_captcha_limit(username)]
+        if free and counters().consume(free) is not None:
+            self.add_captcha()  # reached by parallel attempts after the form was built
+            raise ValidationError(_("Please answer the question in the picture."), code="captcha")
         try:
-            cleaned = super().clean()
+            with services.guess_reserved(kind="password", ip=ip) as outcome:
+                try:
+                    cleaned = super().clean()
+                except ValidationError:
+                    record(LoginRecord.Result.WRONG_PASSWORD)
+                    raise
+                outcome.right = True
+        except services.TooManyGuesses as refused:
+            if free:
+                counters().release(free)
+            record(LoginRecord.Result.LOCKED)
+            raise ValidationError(
+                _("Too many wrong passwords from this network. Please try again in %(minutes)d minutes, or sign in with an SMS code.")
+                % {"minutes": max(1, refused.retry_after // 60)},
+                code="locked",
+            ) from None
         except ValidationError:
-            counters().consume(limits)
-            services.login_record_add(identifier=username, method=LoginRecord.Method.PASSWORD,
-                                      result=LoginRecord.Result.WRONG_PASSWORD, ip=ip, user_agent=agent)
+            if services.password_captcha_required(username):
+                self.add_captcha()
             raise
-        services.login_record_add(identifier=username, method=LoginRecord.Method.PASSWORD,
-                                  result=LoginRecord.Result.SUCCESS, ip=ip, user_agent=agent, user=self.get_user())
+        if free:
+            counters().release(free)
+        record(LoginRecord.Result.SUCCESS, self.get_user())
         return cleaned

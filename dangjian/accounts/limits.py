@@ -61,11 +61,17 @@ class DatabaseCounters:
         return None
 
     def count(self, item: Limit, *, now: float | None = None) -> int:
+        return self.counts([item], now=now)[0]
+
+    def counts(self, items: list[Limit], *, now: float | None = None) -> list[int]:
+        """Events in the current window of each, in one query."""
         now = int(time.time() if now is None else now)
+        keys = [item.counter_key() for item in items]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT hits FROM accounts_ratecounter WHERE key = %s AND expires > %s", [item.counter_key(), now])
-            row = cursor.fetchone()
-        return row[0] if row else 0
+            cursor.execute(f"SELECT key, hits FROM accounts_ratecounter WHERE key IN ({', '.join(['%s'] * len(keys))}) AND expires > %s",
+                           [*keys, now])
+            hits = dict(cursor.fetchall())
+        return [hits.get(key, 0) for key in keys]
 
     def release(self, limits: list[Limit], *, now: float | None = None) -> None:
         """Give back one event (a send the provider refused must not use up the quota)."""
@@ -139,8 +145,14 @@ class RedisCounters:
         return None
 
     def count(self, item: Limit, *, now: float | None = None) -> int:
+        return self.counts([item], now=now)[0]
+
+    def counts(self, items: list[Limit], *, now: float | None = None) -> list[int]:
         now = int(time.time() if now is None else now)
-        return int(self._add(keys=[self.prefix + item.counter_key()], args=[now, 0]))
+        pipe = self.client.pipeline(transaction=False)
+        for item in items:
+            pipe.hmget(self.prefix + item.counter_key(), "h", "e")
+        return [int(hits or 0) if int(ends or 0) > now else 0 for hits, ends in pipe.execute()]
 
     def release(self, limits: list[Limit], *, now: float | None = None) -> None:
         now = int(time.time() if now is None else now)

@@ -8,15 +8,20 @@ import hmac
 import ipaddress
 import logging
 import secrets
+import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+
+from dangjian.core.clientip import client_network, client_prefix
 
 from .limits import Limit, Refusal, counters
 from .models import LoginRecord, PhoneCode
@@ -25,9 +30,11 @@ from .phone import mask_phone
 logger = logging.getLogger(__name__)
 
 CODE_MINUTES = 5
-CODE_MAX_FAILURES = 5
-DAILY_FAILURES = 20
+CODE_MAX_FAILURES = 5  # wrong entries that kill a code
+CAPTCHA_AFTER_FAILURES = 3  # wrong codes for a number, or passwords for a user name, before the captcha
+FAILURE_WINDOW = 3600
 DAY = 86400
+UNLIMITED = 2**31 - 1  # for counters that only count (the surge detector's buckets)
 
 
 def limits_from_spec(spec: str, name: str, key: str) -> list[Limit]:
@@ -39,37 +46,74 @@ def limits_from_spec(spec: str, name: str, key: str) -> list[Limit]:
 
 
 def requester_limits(*, ip: str, session_key: str) -> list[Limit]:
-    """Limits on who asks (an address, a browser): safe to explain to the person asking."""
-    return limits_from_spec(settings.SMS_LIMITS_IP, "sms-ip", ip) + limits_from_spec(settings.SMS_LIMITS_SESSION, "sms-session", session_key)
+    """Limits on who asks (an address, its prefix, a browser): safe to explain to the person
+    asking. The address is an IPv6 /64 as a whole: one subscriber holds all of it."""
+    return (limits_from_spec(settings.SMS_LIMITS_IP, "sms-ip", client_network(ip))
+            + limits_from_spec(settings.SMS_LIMITS_SESSION, "sms-session", session_key)
+            + limits_from_spec(settings.SMS_LIMITS_PREFIX, "sms-prefix", client_prefix(ip)))
 
 
 def sms_budget_limit() -> Limit:
     return Limit("sms-budget", "all", settings.SMS_DAILY_BUDGET, DAY)
 
 
-def phone_limits(phone: str) -> list[Limit]:
-    """Limits on the number and the budget: never revealed (that would tell who is registered
-    or who was just sent a code)."""
-    return limits_from_spec(settings.SMS_LIMITS_PHONE, "sms-phone", phone) + [sms_budget_limit()]
+def sms_new_numbers_limit() -> Limit:
+    """What numbers that never logged in may use of the budget; the rest is the reserve."""
+    share = settings.SMS_DAILY_BUDGET * (100 - settings.SMS_RESERVE_PERCENT) // 100
+    return Limit("sms-budget-new", "all", share, DAY)
 
 
-PASSWORD_LOCK_SECONDS = 15 * 60
+def number_range(phone: str) -> str:
+    """Numbers that differ only in their last four digits (for +86: the first 7 digits)."""
+    return phone[:-4]
 
 
-def password_limits(*, username: str, ip: str) -> list[Limit]:
-    return [Limit("password-user", username.lower(), 5, PASSWORD_LOCK_SECONDS),
-            Limit("password-ip", ip, 20, PASSWORD_LOCK_SECONDS)]
+def phone_limits(phone: str, *, known: bool) -> list[Limit]:
+    """Limits on the number, its range and the budget: never revealed (that would tell who
+    is registered or who was just sent a code)."""
+    limits = (limits_from_spec(settings.SMS_LIMITS_PHONE, "sms-phone", phone)
+              + limits_from_spec(settings.SMS_LIMITS_RANGE, "sms-range", number_range(phone)) + [sms_budget_limit()])
+    return limits if known else [*limits, sms_new_numbers_limit()]
 
 
-def failure_limit(phone: str) -> Limit:
-    return Limit("code-failures", phone, DAILY_FAILURES, DAY)
+def _send_buckets(now: float) -> list[Limit]:
+    """Sends counted per minute and per hour, for the surge detector."""
+    return [Limit("sms-sent-minute", str(int(now // 60)), UNLIMITED, 2 * 3600),
+            Limit("sms-sent-hour", str(int(now // 3600)), UNLIMITED, 2 * DAY)]
 
 
-def captcha_required(*, ip: str, session_key: str) -> bool:
-    """A captcha from the second send of an address or a browser on, or when either is
-    near its limits."""
-    limits = requester_limits(ip=ip, session_key=session_key)
-    return any(counters().count(item) >= 1 for item in limits)
+def _surge_counters(now: float) -> tuple[list[Limit], list[Limit]]:
+    minute, hour = int(now // 60), int(now // 3600)
+    recent = [Limit("sms-sent-minute", str(minute - n), UNLIMITED, 0) for n in range(settings.SMS_SURGE_MINUTES)]
+    usual = [Limit("sms-sent-hour", str(hour - n), UNLIMITED, 0) for n in range(1, 25)]
+    return recent, usual
+
+
+def _surging(recent: list[int], usual: list[int]) -> bool:
+    expected = sum(usual) * settings.SMS_SURGE_MINUTES / (24 * 60)
+    return sum(recent) >= max(settings.SMS_SURGE_MINIMUM, settings.SMS_SURGE_FACTOR * expected)
+
+
+def sms_surge(*, now: float | None = None) -> bool:
+    """True while sends run far above their usual rate (an attack spread over many
+    addresses): then every send needs the captcha."""
+    now = time.time() if now is None else now
+    recent, usual = _surge_counters(now)
+    counts = counters().counts(recent + usual, now=now)
+    return _surging(counts[:len(recent)], counts[len(recent):])
+
+
+def captcha_required(*, ip: str, session_key: str, now: float | None = None) -> bool:
+    """A captcha from the second send of an address or a browser on, and for everyone
+    while the surge detector is on. One read of the counters."""
+    now = time.time() if now is None else now
+    own = limits_from_spec(settings.SMS_LIMITS_IP, "sms-ip", client_network(ip))[:1] + \
+        limits_from_spec(settings.SMS_LIMITS_SESSION, "sms-session", session_key)[:1]
+    recent, usual = _surge_counters(now)
+    counts = counters().counts(own + recent + usual, now=now)
+    if any(counts[:len(own)]):
+        return True
+    return _surging(counts[len(own):len(own) + len(recent)], counts[len(own) + len(recent):])
 
 
 @dataclass(frozen=True)
@@ -113,7 +157,9 @@ def phone_code_send(*, phone: str, purpose: str, request_id: str, now: float | N
     sent. A provider error gives the quota back and marks the request failed."""
     from .sms import SmsError, backend
 
-    if counters().consume(phone_limits(phone), now=now) is not None:
+    known = get_user_model().objects.filter(phone=phone, last_login__isnull=False).exists()
+    limits = phone_limits(phone, known=known) + _send_buckets(time.time() if now is None else now)
+    if counters().consume(limits, now=now) is not None:
         logger.info("code for %s not sent: limit reached", mask_phone(phone))
         cache.set(_status_key(request_id), "sent", 15 * 60)
         return
@@ -128,7 +174,7 @@ def phone_code_send(*, phone: str, purpose: str, request_id: str, now: float | N
         backend().send_code(phone, code, CODE_MINUTES)
     except SmsError as error:
         logger.error("SMS to %s failed: %s", mask_phone(phone), error)
-        counters().release(phone_limits(phone), now=now)
+        counters().release(limits, now=now)
         PhoneCode.objects.filter(phone=phone, purpose=purpose).delete()
         cache.set(_status_key(request_id), "failed", 15 * 60)
         return
@@ -158,25 +204,89 @@ def sms_notice_send(*, phone: str, template_id: str, params: dict[str, str], tex
     return True
 
 
-def phone_code_verify(*, phone: str, purpose: str, code: str, use: bool = True) -> bool:
-    """True once for the right, live code; every wrong entry counts against the code (5)
-    and the phone's day (20). With use=False a right code stays usable (for checking two
-    codes before using either)."""
-    if counters().count(failure_limit(phone)) >= DAILY_FAILURES:
-        return False
-    now = timezone.now()
-    live = PhoneCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=now,
-                                    failures__lt=CODE_MAX_FAILURES)
-    entry = live.values_list("pk", "code_hash").first()
-    if entry is not None and code.isdigit() and len(code) == 6 and hmac.compare_digest(entry[1], _code_hash(phone, purpose, code)):
-        if not use:
-            return True
-        # Single use even under concurrent entries: only one UPDATE finds it unused.
-        return live.filter(pk=entry[0]).update(used_at=now) == 1
-    if entry is not None:
-        PhoneCode.objects.filter(pk=entry[0]).update(failures=F("failures") + 1)
-    counters().consume([failure_limit(phone)])
-    return False
+class TooManyGuesses(Exception):
+    """Too many wrong codes or passwords from this address or its prefix."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def guess_limits(*, kind: str, ip: str) -> list[Limit]:
+    return (limits_from_spec(settings.GUESS_LIMITS_IP, f"{kind}-guess-ip", client_network(ip))
+            + limits_from_spec(settings.GUESS_LIMITS_PREFIX, f"{kind}-guess-prefix", client_prefix(ip)))
+
+
+@contextmanager
+def guess_reserved(*, kind: str, ip: str | None):
+    """Count a guess from this address before checking it, atomically, so parallel guesses
+    cannot all pass a check made before any was counted; a right guess gives it back.
+    The body sets `.right`."""
+    limits = guess_limits(kind=kind, ip=ip) if ip is not None else []
+    if limits:
+        refused = counters().consume(limits)
+        if refused is not None:
+            raise TooManyGuesses(refused.retry_after)
+    outcome = SimpleNamespace(right=False)
+    yield outcome
+    if outcome.right and limits:
+        counters().release(limits)
+
+
+def code_failure_limit(phone: str) -> Limit:
+    return Limit("code-failures", phone, UNLIMITED, FAILURE_WINDOW)
+
+
+def code_captcha_required(phone: str) -> bool:
+    """Wrong codes entered for this number lately: the next entry needs the captcha."""
+    return counters().count(code_failure_limit(phone)) >= CAPTCHA_AFTER_FAILURES
+
+
+def _code_attempt(phone: str, purpose: str) -> tuple[int, str] | None:
+    """Reserve one of the live code's 5 attempts before it is checked: one conditional
+    UPDATE … RETURNING, so 50 parallel entries check exactly 5."""
+    table = PhoneCode._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET failures = failures + 1 WHERE phone = %s AND purpose = %s AND used_at IS NULL "
+            "AND expires_at > %s AND failures < %s RETURNING id, code_hash",
+            [phone, purpose, now, CODE_MAX_FAILURES],
+        )
+        return cursor.fetchone()
+
+
+def _code_matches(stored_hash: str, phone: str, purpose: str, code: str) -> bool:
+    return code.isdigit() and len(code) == 6 and hmac.compare_digest(stored_hash, _code_hash(phone, purpose, code))
+
+
+def phone_code_verify(*, phone: str, purpose: str, code: str, use: bool = True, ip: str | None = None) -> bool:
+    """True once for the right, live code. Each entry takes one of the code's 5 attempts
+    before the check (a right one gives it back); with `ip`, it also counts against the
+    address's guesses (TooManyGuesses when they are used up). With use=False a right code
+    stays usable (for checking two codes before using either)."""
+    with guess_reserved(kind="code", ip=ip) as outcome:
+        attempt = _code_attempt(phone, purpose)
+        if attempt is not None and _code_matches(attempt[1], phone, purpose, code):
+            live = PhoneCode.objects.filter(pk=attempt[0], used_at__isnull=True)
+            if use:
+                # Single use even under concurrent entries: only one UPDATE finds it unused.
+                outcome.right = live.update(used_at=timezone.now(), failures=F("failures") - 1) == 1
+            else:
+                outcome.right = live.update(failures=F("failures") - 1) == 1
+        else:
+            counters().consume([code_failure_limit(phone)])
+    return outcome.right
+
+
+def password_captcha_limit(username: str) -> Limit:
+    """Wrong passwords for a user name that may be tried without the captcha."""
+    return Limit("password-failures", username.strip().lower(), CAPTCHA_AFTER_FAILURES, FAILURE_WINDOW)
+
+
+def password_captcha_required(username: str) -> bool:
+    item = password_captcha_limit(username)
+    return counters().count(item) >= item.limit
 
 
 def user_for_phone(phone: str):
@@ -267,14 +377,14 @@ class PhoneTaken(Exception):
 
 
 @transaction.atomic
-def user_phone_change(*, user, new_phone: str, new_code: str, old_code: str | None) -> bool:
+def user_phone_change(*, user, new_phone: str, new_code: str, old_code: str | None, ip: str | None = None) -> bool:
     """Move the account to `new_phone` once the code sent to it, and the code sent to the
     current number (if there is one), are both right. PhoneTaken if another account has it."""
     checks = [(new_phone, PhoneCode.Purpose.PHONE_CHANGE, new_code)]
     if user.phone:
         checks.append((user.phone, PhoneCode.Purpose.PHONE_CONFIRM_OLD, old_code or ""))
     # Check both first (a wrong one counts as a failure), then use both.
-    if not all([phone_code_verify(phone=p, purpose=purpose, code=c, use=False) for p, purpose, c in checks]):
+    if not all([phone_code_verify(phone=p, purpose=purpose, code=c, use=False, ip=ip) for p, purpose, c in checks]):
         return False
     if not all(phone_code_verify(phone=p, purpose=purpose, code=c) for p, purpose, c in checks):
         transaction.set_rollback(True)  # another request used one meanwhile

@@ -56,25 +56,37 @@ def login_code(request):
     if not pending:
         return redirect("accounts:login")
     phone = pending["phone"]
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST or None, with_captcha=services.code_captcha_required(phone))
     if request.method == "POST" and form.is_valid():
         ip, agent = client_ip(request.META), request.META.get("HTTP_USER_AGENT", "")
-        if services.phone_code_verify(phone=phone, purpose=PhoneCode.Purpose.LOGIN, code=form.cleaned_data["code"]):
-            user = services.user_for_phone(phone)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            services.login_record_add(identifier=phone, method=LoginRecord.Method.SMS, result=LoginRecord.Result.SUCCESS,
-                                      ip=ip, user_agent=agent, user=user)
-            request.session.pop(SESSION_KEY, None)
-            return redirect(pending.get("next") or "/")
-        services.login_record_add(identifier=phone, method=LoginRecord.Method.SMS, result=LoginRecord.Result.WRONG_CODE,
-                                  ip=ip, user_agent=agent)
-        form.add_error("code", _("The code is wrong or no longer valid. Check the SMS, or ask for a new code."))
+        try:
+            right = services.phone_code_verify(phone=phone, purpose=PhoneCode.Purpose.LOGIN, code=form.cleaned_data["code"], ip=ip)
+        except services.TooManyGuesses as refused:
+            form.add_error(None, too_many_guesses(refused))
+        else:
+            if right:
+                user = services.user_for_phone(phone)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                services.login_record_add(identifier=phone, method=LoginRecord.Method.SMS, result=LoginRecord.Result.SUCCESS,
+                                          ip=ip, user_agent=agent, user=user)
+                request.session.pop(SESSION_KEY, None)
+                return redirect(pending.get("next") or "/")
+            services.login_record_add(identifier=phone, method=LoginRecord.Method.SMS, result=LoginRecord.Result.WRONG_CODE,
+                                      ip=ip, user_agent=agent)
+            form.add_error("code", _("The code is wrong or no longer valid. Check the SMS, or ask for a new code."))
+            if services.code_captcha_required(phone):
+                form.add_captcha()
     return render(request, "accounts/login_code.html", {
         "form": form, "masked_phone": mask_phone(phone), "minutes": services.CODE_MINUTES,
         "status": services.code_request_status(pending["request"]), "phone": phone, "next": pending.get("next", "/"),
         "show_sms_log": settings.DEBUG and settings.SMS_BACKEND == "console",
         "demo_sms": console_last_message(phone) if settings.DEBUG and settings.SMS_BACKEND == "console" else "",
     })
+
+
+def too_many_guesses(refused: services.TooManyGuesses) -> str:
+    return _("Too many wrong codes from this network. Please try again in %(minutes)d minutes.") % {
+        "minutes": max(1, -(-refused.retry_after // 60))}
 
 
 def login_code_status(request):
@@ -101,8 +113,9 @@ def profile_phone(request):
     """Change the number: codes go to the new number and to the current one; both needed."""
     user, ip = request.user, client_ip(request.META)
     pending = request.session.get("accounts_phone_change")
+    with_captcha = services.captcha_required(ip=ip, session_key=_session_key(request))
     if request.method == "POST" and "phone" in request.POST:
-        form = PhoneForm(request.POST)
+        form = PhoneForm(request.POST, with_captcha=with_captcha)
         if form.is_valid():
             new_phone = form.cleaned_data["phone"]
             requests = [services.phone_code_request(phone=new_phone, purpose=PhoneCode.Purpose.PHONE_CHANGE,
@@ -120,9 +133,11 @@ def profile_phone(request):
     if pending and request.method == "POST":
         try:
             changed = services.user_phone_change(user=user, new_phone=pending["phone"], new_code=normalize_code(request.POST.get("new_code", "")),
-                                                 old_code=normalize_code(request.POST.get("old_code", "")))
+                                                 old_code=normalize_code(request.POST.get("old_code", "")), ip=ip)
         except services.PhoneTaken:
             changed, error = False, _("This number belongs to another account.")
+        except services.TooManyGuesses as refused:
+            changed, error = False, too_many_guesses(refused)
         else:
             error = "" if changed else _("The code is wrong or no longer valid. Check the SMS, or ask for a new code.")
         if changed:
@@ -133,7 +148,7 @@ def profile_phone(request):
     if pending:
         return render(request, "accounts/phone.html", {"pending": pending, "masked_new": mask_phone(pending["phone"]),
                                                        "masked_old": mask_phone(user.phone) if user.phone else ""})
-    return render(request, "accounts/phone.html", {"form": PhoneForm()})
+    return render(request, "accounts/phone.html", {"form": PhoneForm(with_captcha=with_captcha)})
 
 
 @login_required

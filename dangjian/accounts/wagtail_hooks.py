@@ -116,7 +116,7 @@ def audit_log_menu_item():
 
 class SmsBudgetPanel(Component):
     """On the admin home page of site administrators: today's SMS against the budget,
-    highlighted from the warning threshold on."""
+    highlighted from the warning threshold on or while the surge detector is on."""
 
     name = "sms_budget"
     order = 50
@@ -126,10 +126,11 @@ class SmsBudgetPanel(Component):
         from django.conf import settings
 
         from .limits import counters
-        from .services import sms_budget_limit
+        from .services import sms_budget_limit, sms_new_numbers_limit, sms_surge
 
-        used = counters().count(sms_budget_limit())
-        return {"used": used, "budget": settings.SMS_DAILY_BUDGET, "warning": used >= settings.SMS_BUDGET_WARNING}
+        used, new_numbers = counters().counts([sms_budget_limit(), sms_new_numbers_limit()])
+        return {"used": used, "budget": settings.SMS_DAILY_BUDGET, "warning": used >= settings.SMS_BUDGET_WARNING,
+                "new_numbers": new_numbers, "new_numbers_share": sms_new_numbers_limit().limit, "surge": sms_surge()}
 
 
 @hooks.register("construct_homepage_panels")

@@ -30,7 +30,7 @@ from wagtail.models import (
 
 from dangjian.accounts.limits import Limit, counters
 from dangjian.accounts.models import PhoneCode
-from dangjian.accounts.services import limits_from_spec, phone_code_verify
+from dangjian.accounts.services import TooManyGuesses, limits_from_spec, phone_code_verify
 from dangjian.contributions.models import ReviewTask
 from dangjian.core.clientip import client_network
 from dangjian.core.dependencies import list_key
@@ -143,8 +143,14 @@ def city_application_submit(*, applicant, content: ApplicationContent, code: str
     if code is None:
         if not (applicant.phone_verified and applicant.phone == content.contact_phone):
             raise wrong_code
-    elif not phone_code_verify(phone=content.contact_phone, purpose=PhoneCode.Purpose.CITY_APPLICATION, code=code, use=False):
-        raise wrong_code
+    else:
+        try:
+            right = phone_code_verify(phone=content.contact_phone, purpose=PhoneCode.Purpose.CITY_APPLICATION, code=code, use=False, ip=ip)
+        except TooManyGuesses as refused:
+            raise CityError(_("Too many wrong codes from this network. Please try again in %(minutes)d minutes.")
+                            % {"minutes": max(1, -(-refused.retry_after // 60))}, field="code") from None
+        if not right:
+            raise wrong_code
     limits = application_limits(applicant=applicant, ip=ip)
     refused = counters().consume(limits)
     if refused is not None:

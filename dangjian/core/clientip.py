@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 
 
@@ -20,14 +22,21 @@ def client_ip(meta) -> str:
 def client_network(ip: str) -> str:
     """What limits per address count against: an IPv4 address, or the /64 an IPv6 address is
     in (one subscriber gets a whole /64 and can pick any of its 2^64 addresses)."""
-    import ipaddress
+    return _network(ip, 32, 64)
 
+
+def client_prefix(ip: str) -> str:
+    """The wider block around it, for limits that many addresses share: the IPv4 /24 (a
+    hosting subnet, a carrier's pool) or the IPv6 /48 (one site's allocation)."""
+    return _network(ip, 24, 48)
+
+
+def _network(ip: str, v4_bits: int, v6_bits: int) -> str:
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return ip
-    if address.version == 6:
-        if address.ipv4_mapped is not None:  # ::ffff:1.2.3.4 is the IPv4 address
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
+    if address.version == 6 and address.ipv4_mapped is not None:  # ::ffff:1.2.3.4 is the IPv4 address
+        address = address.ipv4_mapped
+    bits = v4_bits if address.version == 4 else v6_bits
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))

@@ -9,30 +9,31 @@ Django (views.beacon), which knows whether the reader is staff; both call `answe
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 import logging
 import os
 import re
 import secrets
 import time
-from functools import cache
 from http.cookies import SimpleCookie
 
 from crawleruseragents import is_crawler
 from django.conf import settings
 
-from dangjian.core.clientip import client_ip
+from dangjian.core.clientip import client_ip, client_network
 from dangjian.core.pagecache import PageCache
 from dangjian.portal.views import MAX_ID
 
 from .buffer import RateLimited, get_buffer
+from .visitors import digest as _digest
+from .visitors import signed_visitor
 
 logger = logging.getLogger(__name__)
 
 VISITOR_COOKIE = "dj_vid"
 PATH = re.compile(r"^/pv/([1-9][0-9]{0,11})$")
-_COOKIE = re.compile(r"(?:^|;)\s*" + VISITOR_COOKIE + r"=([0-9a-f]{32})(?:;|\s|$)")
+_COOKIE = re.compile(r"(?:^|;)\s*" + VISITOR_COOKIE + r"=([0-9a-f]{32})\.([0-9a-f]{32})(?:;|\s|$)")
 _JSON = ("Content-Type", "application/json")
 _NO_STORE = ("Cache-Control", "no-store")
 MEMO_LIMIT = 100_000
@@ -83,39 +84,38 @@ def is_bot(user_agent: str) -> bool:
     return verdict
 
 
-def _digest(*parts: str) -> str:
-    """A keyed hash (BLAKE2b's keyed mode, the site's secret key as key): the same input
-    gives the same key in every worker, and nobody without the secret can recompute it."""
-    message = "\x1f".join(parts).encode("utf-8", "surrogateescape")
-    return hashlib.blake2b(message, key=_secret(), digest_size=16).hexdigest()
-
-
-@cache
-def _secret() -> bytes:
-    return hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=64, person=b"dangjian-views").digest()
+def _visitor(meta) -> str:
+    """The visitor id of a well-formed, correctly signed cookie; empty otherwise."""
+    found = _COOKIE.search(meta.get("HTTP_COOKIE", ""))
+    if found is None or not hmac.compare_digest(found.group(2), _digest("cookie", found.group(1))):
+        return ""
+    return found.group(1)
 
 
 def _cross_site(origin: str, host: str, fetch_site: str) -> bool:
-    if fetch_site == "cross-site":
+    """Only the site's own pages may count: a page of another site (cross-site), of another
+    subdomain (same-site) or of no origin at all (Origin: null, sandboxed frames and
+    data: pages) gets 403."""
+    if fetch_site in ("cross-site", "same-site") or origin == "null":
         return True
-    if origin and origin != "null":
+    if origin:
         return origin.split("://", 1)[-1] != host
     return False
 
 
 def answer_request(page_id: int, meta, *, staff: bool = False) -> tuple[int, list[tuple[str, str]], bytes]:
     """`answer` for a request's WSGI environ (Django's request.META is one too)."""
-    cookie = _COOKIE.search(meta.get("HTTP_COOKIE", ""))
     return answer(
-        page_id=page_id, method=meta.get("REQUEST_METHOD", ""), cookie=cookie.group(1) if cookie else "",
+        page_id=page_id, method=meta.get("REQUEST_METHOD", ""), cookie=_visitor(meta),
         ip=client_ip(meta), user_agent=meta.get("HTTP_USER_AGENT", ""), host=meta.get("HTTP_HOST", ""),
         origin=meta.get("HTTP_ORIGIN", ""), fetch_site=meta.get("HTTP_SEC_FETCH_SITE", ""), staff=staff,
     )
 
 
 def answer(*, page_id: int, method: str, cookie: str, ip: str, user_agent: str, host: str,
-           origin: str = "", fetch_site: str = "", staff: bool = False) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Count a view if it should count; (status, headers, body) for the beacon's answer."""
+           origin: str = "", fetch_site: str = "", staff: bool = False, now: float | None = None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Count a view if it should count; (status, headers, body) for the beacon's answer.
+    `cookie` is a visitor id whose signature was checked, or empty."""
     if method != "POST":
         return 405, [("Allow", "POST"), _JSON, _NO_STORE], b'{"error": "method"}'
     if _cross_site(origin, host, fetch_site):
@@ -131,9 +131,9 @@ def answer(*, page_id: int, method: str, cookie: str, ip: str, user_agent: str, 
         if staff or is_bot(user_agent):
             counted, views = False, buffer.peek(page_id=page_id)
         else:
-            now = time.time()
+            now = time.time() if now is None else now
             keys = []
-            if cookie:  # a valid visitor id (answer_request reads only well-formed ones)
+            if cookie:
                 keys.append(_digest("v", str(page_id), cookie))
             else:
                 # No cookie yet: count by IP + user agent (salted per day, so the hash links
@@ -142,8 +142,12 @@ def answer(*, page_id: int, method: str, cookie: str, ip: str, user_agent: str, 
                 day = time.strftime("%Y%m%d", time.gmtime(now + 8 * 3600))
                 cookie = secrets.token_hex(16)
                 keys += [_digest("a", day, str(page_id), ip, user_agent), _digest("v", str(page_id), cookie)]
-                headers.append(("Set-Cookie", _visitor_cookie(cookie)))
-            recorded = buffer.record(page_id=page_id, visitor_keys=keys, rate_key=_digest("r", ip), now=now)
+                headers.append(("Set-Cookie", _visitor_cookie(signed_visitor(cookie))))
+            # Whatever cookies and user agents it sends, one address (an IPv6 /64 as a
+            # whole) adds at most PAGEVIEWS_ADDRESS_HOURLY views to one article an hour.
+            network = client_network(ip)
+            recorded = buffer.record(page_id=page_id, visitor_keys=keys, rate_key=_digest("r", network),
+                                     cap_key=_digest("c", network, str(page_id)), now=now)
             counted, views = recorded.counted, recorded.views
     except RateLimited:
         return 429, [("Retry-After", "60"), _JSON, _NO_STORE], b'{"error": "rate"}'

@@ -33,3 +33,11 @@ def sms_outbox(settings):
 
     return sent
 
+
+
+def captcha_answer() -> dict[str, str]:
+    """A solved captcha, as the POST fields of a form that shows one."""
+    from captcha.models import CaptchaStore
+
+    key = CaptchaStore.generate_key()
+    return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}

@@ -13,6 +13,7 @@ from django.test import Client
 from dangjian.accounts import services
 from dangjian.accounts.limits import Limit, counters
 from dangjian.accounts.models import LoginRecord, PhoneCode
+from dangjian.accounts.tests.fixtures import captcha_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -67,16 +68,42 @@ def test_five_wrong_codes_kill_the_code(sms_outbox):
     assert services.phone_code_verify(phone=PHONE, purpose=LOGIN, code=code) is False
 
 
-def test_twenty_failures_a_day_block_the_phone(sms_outbox):
-    for n in range(4):
-        request_code(ip=f"10.5.0.{n}", session=f"f{n}", now=time.time() + 61 * n)
-        code = sent_code(sms_outbox)
-        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-        for _ in range(5):
-            services.phone_code_verify(phone=PHONE, purpose=LOGIN, code=wrong)
-    assert counters().count(services.failure_limit(PHONE)) == 20
-    request_code(ip="10.5.1.1", session="f-last", now=time.time() + 61 * 5)
-    assert services.phone_code_verify(phone=PHONE, purpose=LOGIN, code=sent_code(sms_outbox)) is False
+def test_a_stranger_entering_a_hundred_wrong_codes_does_not_lock_the_owner_out(sms_outbox):
+    # The stranger asked for a code for the owner's number two minutes ago, then guessed
+    # from many addresses, answering every captcha.
+    request_code(ip="10.66.0.1", session="stranger", now=time.time() - 120)
+    stranger = Client()
+    session = stranger.session
+    session["accounts_login"] = {"phone": PHONE, "request": "", "next": "/"}
+    session.save()
+    guessed = 0
+    for n in range(100):
+        extra = captcha_answer() if services.code_captcha_required(PHONE) else {}
+        response = stranger.post("/login/code/", {"code": f"{n:06d}", **extra}, REMOTE_ADDR=f"10.{60 + n // 50}.{n % 50}.9")
+        assert response.status_code == 200
+        guessed += "验证码不正确" in response.content.decode()
+    assert guessed == 100
+    assert PhoneCode.objects.get(phone=PHONE).failures == 5  # the code died after 5 of them
+    # The same day the owner asks for a new code, is shown the captcha and logs in.
+    owner = Client()
+    assert owner.post("/login/", {"phone": PHONE}, REMOTE_ADDR="10.77.0.1").status_code == 302
+    page = owner.get("/login/code/").content.decode()
+    assert 'name="captcha_1"' in page
+    without = owner.post("/login/code/", {"code": sent_code(sms_outbox)}, REMOTE_ADDR="10.77.0.1")
+    assert without.status_code == 200 and "请回答图中的问题" in without.content.decode()
+    done = owner.post("/login/code/", {"code": sent_code(sms_outbox), **captcha_answer()}, REMOTE_ADDR="10.77.0.1")
+    assert done.status_code == 302 and int(owner.session["_auth_user_id"]) == get_user_model().objects.get(phone=PHONE).pk
+
+
+def test_one_address_guessing_codes_is_stopped_and_told_in_chinese(client, settings, sms_outbox):
+    settings.GUESS_LIMITS_IP = "4/900"
+    client.post("/login/", {"phone": PHONE}, REMOTE_ADDR="10.5.5.5")
+    answers = [client.post("/login/code/", {"code": f"{n:06d}", **captcha_answer()}, REMOTE_ADDR="10.5.5.5").content.decode()
+               for n in range(5)]
+    assert all("验证码不正确" in text for text in answers[:4])
+    assert "本网络输入错误验证码的次数过多" in answers[4] and "分钟后再试" in answers[4]
+    # From another network the right code still works.
+    assert client.post("/login/code/", {"code": sent_code(sms_outbox), **captcha_answer()}, REMOTE_ADDR="10.6.5.5").status_code == 302
 
 
 def test_codes_expire_are_single_use_and_a_new_one_replaces_the_old(sms_outbox):

@@ -57,7 +57,7 @@ def test_site_admins_see_the_sms_budget_with_a_warning_near_the_cap(client, sett
     from dangjian.accounts import services
     from dangjian.accounts.models import PhoneCode
 
-    settings.SMS_DAILY_BUDGET, settings.SMS_BUDGET_WARNING = 3, 2
+    settings.SMS_DAILY_BUDGET, settings.SMS_BUDGET_WARNING, settings.SMS_RESERVE_PERCENT = 3, 2, 0
     client.force_login(member("admin", roles.SITE_ADMIN))
     assert "今日已发送 0 条，每日预算 3 条" in client.get("/admin/").content.decode()
     for n in range(4):

@@ -162,8 +162,8 @@ def test_view_beacons_pass_nginx_and_a_forged_address_does_not_escape_the_rate_l
     statuses = []
     for n in range(5):
         request = urllib.request.Request(f"{base}/pv/{article_id}", method="POST", headers={
-            "User-Agent": "Mozilla/5.0 (Linux; Android 13) Mobile Safari/537.36",
-            "Cookie": f"dj_vid={n:032x}", "X-Real-IP": f"10.9.9.{n}",  # nginx replaces this header
+            "User-Agent": f"Mozilla/5.0 (Linux; Android 13; phone {n}) Mobile Safari/537.36",  # five readers
+            "X-Real-IP": f"10.9.9.{n}",  # nginx replaces this header
         })
         try:
             with urllib.request.urlopen(request, timeout=10) as response:

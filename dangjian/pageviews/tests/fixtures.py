@@ -27,7 +27,8 @@ def _clean_view_buffer():
 
 
 def new_visitor() -> str:
-    return f"{next(_visitors):032x}"
+    """A visitor cookie as the site issues it (signed)."""
+    return beacon_module.signed_visitor(f"{next(_visitors):032x}")
 
 
 def send_beacon(page_id: int, *, visitor: str | None = None, user_agent: str = PHONE_UA, ip: str = "10.1.2.3",

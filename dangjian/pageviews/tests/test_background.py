@@ -6,13 +6,16 @@ from __future__ import annotations
 import time
 import urllib.request
 
+from dangjian.pageviews.visitors import signed_visitor
 from dangjian.testing.processes import backend_env, dangjian, dangjian_shell, fetch, served_site
 
 PHONE_UA = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36"
+SECRET_KEY = "background-test-secret-key"  # the server's, so that the test can sign visitor cookies
 
 
 def test_serve_flushes_views_and_refreshes_hot_lists_by_itself(tmp_path):
-    with backend_env(tmp_path / "data", DANGJIAN_VIEWS_FLUSH_SECONDS="1", DANGJIAN_HOT_LISTS_SECONDS="2") as env:
+    with backend_env(tmp_path / "data", DANGJIAN_VIEWS_FLUSH_SECONDS="1", DANGJIAN_HOT_LISTS_SECONDS="2", SECRET_KEY=SECRET_KEY,
+                     DANGJIAN_VIEWS_PER_ADDRESS_HOURLY="1000") as env:
         assert dangjian("demo", "--articles", "6", "--cities", "0", env=env).returncode == 0
         # No view history: the 24-hour list starts empty.
         article_id, title = dangjian_shell(
@@ -26,7 +29,7 @@ def test_serve_flushes_views_and_refreshes_hot_lists_by_itself(tmp_path):
             assert "暂无排行" in fetch(base + "/")[1].decode().split('class="hot-panel hot-24h"')[1].split("</div>")[0]
             for n in range(300):  # three hundred readers in the last hour: the day's hottest
                 request = urllib.request.Request(f"{base}/pv/{article_id}", method="POST", headers={
-                    "User-Agent": PHONE_UA, "Cookie": f"dj_vid={n:032x}"})
+                    "User-Agent": PHONE_UA, "Cookie": f"dj_vid={signed_visitor(f'{n:032x}', secret_key=SECRET_KEY)}"})
                 assert urllib.request.urlopen(request, timeout=10).status == 200
             deadline = time.monotonic() + 60
             while True:

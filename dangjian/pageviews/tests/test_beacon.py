@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
+from dangjian.pageviews import beacon as beacon_module
 from dangjian.pageviews.buffer import RedisBuffer, get_buffer
 from dangjian.pageviews.models import FlushBatch, ViewTotal
 from dangjian.pageviews.services import pageviews_flush
@@ -34,7 +35,8 @@ def nothing_buffered() -> bool:
 def test_a_view_counts_on_top_of_the_starting_count_and_the_answer_shows_it(article, client):
     status, answer, cookie = send_beacon(article.pk)
     assert status == 200 and answer == {"views": 223255, "counted": True}
-    assert cookie and len(cookie) == 32  # the first-party visitor cookie
+    visitor, _, signature = cookie.partition(".")  # the first-party visitor cookie, signed
+    assert len(visitor) == 32 and cookie == beacon_module.signed_visitor(visitor)
     assert stored(article) == 1
     page = client.get(f"/a/{article.pk}/").content.decode()
     assert "<span data-views>223255</span>" in page  # readers without script see the stored count
@@ -149,6 +151,8 @@ def test_beacons_accept_post_only_and_refuse_other_sites(article):
     assert send_beacon(article.pk, method="PUT")[0] == 405
     assert send_beacon(article.pk, origin="https://evil.example")[0] == 403
     assert send_beacon(article.pk, sec_fetch_site="cross-site")[0] == 403
+    assert send_beacon(article.pk, sec_fetch_site="same-site")[0] == 403  # another subdomain
+    assert send_beacon(article.pk, origin="null")[0] == 403  # a sandboxed frame, a data: page
     assert send_beacon(article.pk, origin="http://localhost")[0] == 200
     assert stored(article) == 1
 
@@ -169,7 +173,8 @@ def test_a_trusted_proxy_header_names_the_client(article, settings):
 
 
 
-@pytest.mark.parametrize("cookie", ["not-hex", "<script>alert(1)</script>", "0" * 31, "0" * 33, "'; DROP TABLE seen; --"])
+@pytest.mark.parametrize("cookie", ["not-hex", "<script>alert(1)</script>", "0" * 31, "0" * 33, "'; DROP TABLE seen; --",
+                                    "0" * 32, "0" * 32 + "." + "0" * 32])
 def test_a_malformed_visitor_cookie_counts_as_none_and_is_replaced(article, cookie):
     status, answer, new_cookie = send_beacon(article.pk, visitor=cookie)
     assert status == 200 and answer["counted"] is True and new_cookie and new_cookie != cookie

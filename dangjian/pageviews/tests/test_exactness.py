@@ -19,8 +19,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from dangjian.pageviews.visitors import signed_visitor
 from dangjian.testing.processes import backend_env, dangjian, dangjian_shell, served_site
 
+SECRET_KEY = "exactness-test-secret-key"  # the server's, so that the test can sign visitor cookies
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.40"
 FLUSH = "from dangjian.pageviews.services import pageviews_flush as f\nwhile f(): pass"
 TOTALS = (
@@ -33,7 +35,9 @@ TOTALS = (
 @pytest.fixture
 def site(tmp_path):
     """A demo site with ten articles; yields (env, article ids)."""
-    with backend_env(tmp_path / "data", DANGJIAN_VIEWS_RATE_LIMIT="1000000") as env:
+    # Every beacon comes from one address here: no rate limit, no cap per address.
+    with backend_env(tmp_path / "data", SECRET_KEY=SECRET_KEY, DANGJIAN_VIEWS_RATE_LIMIT="1000000",
+                     DANGJIAN_VIEWS_PER_ADDRESS_HOURLY="1000000") as env:
         assert dangjian("demo", "--articles", "10", "--cities", "0", env=env).returncode == 0
         ids = [int(i) for i in dangjian_shell(
             "from dangjian.portal.models import ArticlePage; print(*ArticlePage.objects.live().values_list('pk', flat=True))", env=env
@@ -65,7 +69,7 @@ class Client:
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
             self.connection.request("POST", f"/pv/{page_id}", headers={
-                "User-Agent": PHONE_UA, "Cookie": f"dj_vid={uuid.uuid4().hex}",
+                "User-Agent": PHONE_UA, "Cookie": f"dj_vid={signed_visitor(uuid.uuid4().hex, secret_key=SECRET_KEY)}",
             })
             response = self.connection.getresponse()
             body = response.read()
