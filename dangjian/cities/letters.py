@@ -11,7 +11,7 @@ from io import BytesIO
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from dangjian.core.imagecheck import Damaged, NotAnImage, TooManyPixels, image_decoded
+from dangjian.core.imagecheck import DECODE_PIXELS, Damaged, NotAnImage, TooLargeToDecode, TooManyPixels, image_decoded
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PAGES = 20
@@ -68,6 +68,9 @@ def _image_checked(data: bytes) -> str:
         raise ValidationError(_("The letter must be a PDF, JPEG or PNG file."), code="format") from None
     except TooManyPixels:
         raise ValidationError(_("The letter image has more than 40 million pixels."), code="pixels") from None
+    except TooLargeToDecode:
+        raise ValidationError(_("A PNG letter may have at most %(count)d million pixels; please scan it as PDF or JPEG.")
+                              % {"count": DECODE_PIXELS // 1_000_000}, code="pixels") from None
     except Damaged:
         raise ValidationError(_("The letter image is damaged or incomplete."), code="damaged") from None
     return image.format.lower()

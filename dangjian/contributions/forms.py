@@ -13,7 +13,7 @@ from wagtail.rich_text import expand_db_html
 from dangjian.portal.models import ChannelPage, without_control_characters
 
 from .models import Submission
-from .photos import photo_clean
+from .photos import photo_clean, request_budget
 from .sanitize import MAX_HTML_CHARS, rich_text_from_html
 from .selectors import accepting_channels
 from .services import MAX_PHOTOS, Photo, SubmissionContent
@@ -33,10 +33,10 @@ class PhotosField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        cleaned, errors = [], []
-        for upload in files:
+        cleaned, errors, budget = [], [], request_budget()
+        for upload in files:  # one at a time: one photo's bytes and pixels in memory at once
             try:
-                cleaned.append(photo_clean(upload.read(MAX_UPLOAD_READ)))
+                cleaned.append(photo_clean(upload.read(MAX_UPLOAD_READ), budget=budget))
             except ValidationError as error:
                 errors.append(f"{upload.name}：{error.messages[0]}")
         if errors:

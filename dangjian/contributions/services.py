@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 from wagtail.models import Collection, WorkflowState
 from wagtail.rich_text import RichText
+from wagtail.utils.file import hash_filelike
 
-from dangjian.accounts.limits import Limit, counters
+from dangjian.accounts.limits import Limit, Refusal, counters
+from dangjian.accounts.services import limits_from_spec
 from dangjian.portal.models import ArticlePage, ChannelPage
 from dangjian.search.services import article_text
 
@@ -88,11 +90,25 @@ def _stored_photos(*, contributor, photos: list[Photo]) -> list[Photo]:
     for photo in photos:
         if photo.image is None and photo.upload is not None:
             collection = collection or _photo_collection()
-            photo.image = get_image_model().objects.create(
-                title=(photo.caption or PHOTO_COLLECTION)[:255], collection=collection, uploaded_by_user=contributor,
-                file=ContentFile(photo.upload.content, name=photo.upload.name),
-            )
+            photo.image = _image_create(upload=photo.upload, title=(photo.caption or PHOTO_COLLECTION)[:255],
+                                        collection=collection, contributor=contributor)
     return [photo for photo in photos if photo.image is not None]
+
+
+def _image_create(*, upload: CleanPhoto, title: str, collection: Collection, contributor):
+    """A Wagtail image of a cleaned photo. The file is stored first and the image made with
+    its name and size: handed a file, Django would ask Wagtail for the dimensions twice, and
+    Wagtail decodes the whole image each time (Willow's open loads every pixel)."""
+    Image = get_image_model()
+    storage = Image._meta.get_field("file").storage
+    upload.file.seek(0)
+    file_hash = hash_filelike(upload.file)
+    upload.file.seek(0, 2)
+    file_size = upload.file.tell()
+    upload.file.seek(0)
+    name = storage.save(Image(title=title).get_upload_to(upload.name), File(upload.file))
+    return Image.objects.create(title=title, collection=collection, uploaded_by_user=contributor, file=name,
+                                width=upload.width, height=upload.height, file_size=file_size, file_hash=file_hash)
 
 
 def _fill(page: ArticlePage, content: SubmissionContent, photos: list[Photo]) -> None:
@@ -156,6 +172,12 @@ def _daily_limit(contributor) -> Limit:
 
 
 @transaction.atomic
+def contribution_photos_reserve(*, contributor) -> Refusal | None:
+    """Count a save that carries new photos (each costs the server decoding them); a
+    Refusal when the contributor has used up the hour's saves with photos."""
+    return counters().consume(limits_from_spec(settings.CONTRIBUTION_PHOTO_SAVES, "contribution-photos", str(contributor.pk)))
+
+
 def submission_submit(*, contributor, submission: Submission) -> WorkflowState:
     """Send the saved draft to 三审, from 初审 (a returned submission starts over too).
     Refused with the words when 禁止 words are in it; new submissions count against the

@@ -64,8 +64,13 @@ def _edit(request, submission: Submission | None):
         return _form_page(request, submission)
     action = request.POST.get("action", "save")
     photos = SubmissionForm.photos_of(submission.page.get_latest_revision_as_object()) if submission else []
-    form = SubmissionForm(request.POST, request.FILES, photos=photos, submitting=action == "submit")
-    if form.is_valid():
+    refused = services.contribution_photos_reserve(contributor=request.user) if request.FILES.getlist("new_photos") else None
+    form = SubmissionForm(request.POST, request.FILES if refused is None else None, photos=photos, submitting=action == "submit")
+    if refused is not None:
+        form.is_valid()  # the rest of the form is checked and shown again; nothing is saved
+        form.add_error("new_photos", _("You have uploaded photos many times in the last hour; please add photos again in %(minutes)d minutes.")
+                       % {"minutes": max(1, -(-refused.retry_after // 60))})
+    elif form.is_valid():
         try:
             submission = services.submission_save(contributor=request.user, content=form.content(), submission=submission)
         except services.SubmissionError as refusal:

@@ -251,3 +251,18 @@ def test_concurrent_applications_for_one_region_store_one(portal_site):
     assert outcomes.count("stored") == 1, outcomes
     assert all("正在审核" in outcome for outcome in outcomes if outcome != "stored")
     assert CityApplication.objects.count() == 1
+
+
+def test_a_letter_image_is_checked_within_bounded_memory():
+    from django.core.exceptions import ValidationError
+
+    from dangjian.cities.letters import letter_clean
+
+    def image(size, fmt) -> bytes:
+        out = BytesIO()
+        Image.new("RGB", size, "white").save(out, fmt)
+        return out.getvalue()
+
+    assert letter_clean(image((7300, 5475), "JPEG")).name.endswith(".jpg")  # 40 million pixels, checked at a reduced scale
+    with pytest.raises(ValidationError, match="PNG 格式的公函最多 1200 万像素"):
+        letter_clean(image((4000, 3500), "PNG"))

@@ -250,3 +250,27 @@ def test_a_published_contribution_reads_as_contributed(client, newsroom, portal_
     html = client.get(f"/a/{submission.page_id}/").content.decode()
     assert "作者来稿" in html and "云南日报" in html and "记者甲" in html and "原标题" in html
     assert ArticlePage.objects.get(pk=submission.page_id).source_type == ArticlePage.SourceType.CONTRIBUTED
+
+
+def test_saves_with_photos_are_limited_per_hour_and_the_text_is_kept(client, newsroom, portal_site, settings):
+    settings.CONTRIBUTION_PHOTO_SAVES = "2/3600"
+    client.force_login(newsroom.contributor)
+    for _ in range(2):
+        photo = upload("现场.jpg", jpeg_with_gps())
+        assert client.post(reverse("contributions:new"), {**form_data(portal_site.channels[0], action="save"), "new_photos": [photo]}).status_code == 302
+    data = {**form_data(portal_site.channels[0], action="save"), "title": "第三篇带照片的稿件"}
+    refused = client.post(reverse("contributions:new"), {**data, "new_photos": [upload("现场.jpg", jpeg_with_gps())]})
+    html = refused.content.decode()
+    assert refused.status_code == 200 and "最近一小时上传照片的次数太多" in html and "第三篇带照片的稿件" in html
+    assert Submission.objects.count() == 2
+    # Without photos the draft is saved.
+    assert client.post(reverse("contributions:new"), data).status_code == 302 and Submission.objects.count() == 3
+
+
+def test_a_stored_photo_knows_its_size_without_decoding_it_again(client, newsroom, portal_site):
+    client.force_login(newsroom.contributor)
+    client.post(reverse("contributions:new"), {**form_data(portal_site.channels[0], action="save"),
+                                               "new_photos": [upload("现场.jpg", jpeg_with_gps())]})
+    [block] = [b for b in Submission.objects.get().page.get_latest_revision_as_object().body if b.block_type == "image"]
+    image = block.value["image"]
+    assert (image.width, image.height) == (480, 640) and image.file_size == image.file.size and len(image.file_hash) == 40
