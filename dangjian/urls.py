@@ -5,12 +5,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from dangjian.accounts import views as accounts_views
 from dangjian.core import views as core_views
 from dangjian.pageviews import views as pageviews_views
 from dangjian.portal import views as portal_views
 from dangjian.portal.feeds import ArticleFeed
 
 urlpatterns = [
+    path("admin/login/", accounts_views.StaffLoginView.as_view(), name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("a/<int:page_id>/", portal_views.article, name="article"),

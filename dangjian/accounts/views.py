@@ -10,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.admin.views.account import LoginView as WagtailLoginView
 
 from dangjian.core.clientip import client_ip
 from dangjian.core.redirects import safe_next
@@ -181,3 +182,11 @@ def logout_everywhere(request):
     services.user_sessions_end(user=request.user)
     logout(request)
     return redirect("/")
+
+
+class StaffLoginView(WagtailLoginView):
+    """Wagtail's admin login, with its ?next= checked by safe_next like every other
+    redirect target (Django's check lets /%5Cevil.example through as a path)."""
+
+    def get_redirect_url(self):
+        return safe_next(self.request, super().get_redirect_url(), default="")

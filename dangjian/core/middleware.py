@@ -6,6 +6,8 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from csp.middleware import CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -20,10 +22,22 @@ def page_cache() -> PageCache:
     return PageCache(settings.PAGE_CACHE_DIR, stale_seconds=settings.PAGE_CACHE_STALE_SECONDS)
 
 
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware: the policy of settings.CONTENT_SECURITY_POLICY is enforced on
+    the public site and, on the admin (excluded there), sent report-only, so that what
+    Wagtail's admin would need shows up in the browser's console without breaking it."""
+
+    def process_response(self, request, response):
+        if not request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
+            response._csp_exempt_ro = True  # what django-csp's csp_exempt(REPORT_ONLY=True) sets
+        return super().process_response(request, response)
+
+
 def security_headers() -> list[tuple[str, str]]:
-    """The headers Django's SecurityMiddleware and XFrameOptionsMiddleware add to every
-    answer: cached pages (fast path, nginx) carry them too."""
-    headers = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", settings.X_FRAME_OPTIONS)]
+    """The headers Django's SecurityMiddleware, XFrameOptionsMiddleware and the CSP
+    middleware add to every public answer: cached pages (fast path, nginx) carry them too."""
+    headers = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", settings.X_FRAME_OPTIONS),
+               ("Content-Security-Policy", build_policy())]
     if settings.SECURE_REFERRER_POLICY:
         headers.append(("Referrer-Policy", settings.SECURE_REFERRER_POLICY))
     if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:

@@ -115,6 +115,8 @@ def test_pages_static_and_publish_through_nginx(nginx_site):
     status, headers, again = get(base + "/")
     assert headers.get("x-page-cache") == "HIT-nginx" and again == html
     assert headers["content-type"] == "text/html; charset=utf-8"
+    strict = "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'self'"
+    assert all(part in headers["content-security-policy"] for part in strict.split("; ")), headers
 
     css = re.search(r'href="(/static/portal/css/site\.[0-9a-f]+\.css)"', html).group(1)
     status, headers, _ = get(base + css)

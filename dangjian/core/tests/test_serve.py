@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 from dangjian.testing.processes import clean_env, dangjian, fetch, free_port, wait_for_status
 
@@ -34,6 +36,15 @@ def test_serve_answers_pages_static_files_and_media(tmp_path):
         status, body, content_type = fetch(base + image)
         assert status == 200 and content_type == "image/jpeg" and body[:2] == b"\xff\xd8"
         assert fetch(base + "/static/no-such-file.css")[0] == 404
+        # Files and their 404s say what they are and forbid guessing otherwise.
+        for url, expected in ((css, 200), (image, 200), ("/static/no-such-file.css", 404), ("/media/images/no-such.jpg", 404)):
+            try:
+                with urllib.request.urlopen(base + url, timeout=10) as response:
+                    status, headers = response.status, response.headers
+            except urllib.error.HTTPError as error:
+                status, headers = error.code, error.headers
+            assert status == expected and headers["X-Content-Type-Options"] == "nosniff" and headers["Content-Type"], url
+        assert "immutable" in urllib.request.urlopen(base + css, timeout=10).headers["Cache-Control"]
         assert "您访问的页面不存在" in fetch(base + "/no-such-page/")[1].decode()
         # The worker started by serve takes tasks: its heartbeat makes the site ready.
         deadline = time.monotonic() + 30

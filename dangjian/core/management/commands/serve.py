@@ -1,7 +1,8 @@
 """`dangjian serve`: the production-grade server (granian), static and media included.
 
-Granian's own Rust file server answers /static/ and /media/, so the embedded default needs
-no nginx; Django only sees page requests. In the embedded default it also runs the task
+Static files come from WhiteNoise in front of the app (wsgi.with_static) and media from
+Django, both with nosniff and a Content-Type on every answer (granian's own file server
+sends neither), so the embedded default needs no nginx. In the embedded default it also runs the task
 worker with the scheduler (`dangjian worker --with-scheduler`), so scheduled publishing and
 other background work need no second command; with Redis they run as their own services.
 If either process dies, both are stopped and serve exits with an error, for the process
@@ -63,10 +64,6 @@ class Command(TranslatedCommand):
             # up to 512 per worker could exhaust PostgreSQL's max_connections.
             "--blocking-threads", str(int(settings_env("DANGJIAN_THREADS", "8"))),
             "--respawn-failed-workers",
-            "--static-path-route", settings.STATIC_URL.rstrip("/"),
-            "--static-path-mount", str(settings.STATIC_ROOT),
-            "--static-path-route", settings.MEDIA_URL.rstrip("/"),
-            "--static-path-mount", str(settings.MEDIA_ROOT),
             *self._granian_log_options(),
             "dangjian.wsgi:application",
         ]
