@@ -1,5 +1,7 @@
 """What a reader sees, in a real browser, on a phone and on a desktop."""
 
+import re
+
 import pytest
 
 from dangjian.demo.services import demo_content_load
@@ -73,7 +75,8 @@ def read_home_then_article(chromium, base_url, viewport, artifacts, device):
     assert body_size >= 18, "article text too small for elderly readers"
 
     page.locator(".share-copy").click()
-    page.wait_for_function("document.querySelector('.share-status').textContent.length > 0")
+    # A locator's wait, not wait_for_function: the page's CSP forbids the eval that needs.
+    page.locator(".share-status").filter(has_text=re.compile(r"\S")).wait_for()
     page.screenshot(path=artifacts / f"article-{device}.png", full_page=True)
     assert errors == []
     context.close()
