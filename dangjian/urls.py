@@ -6,7 +6,6 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from dangjian.accounts import views as accounts_views
-from dangjian.core import views as core_views
 from dangjian.pageviews import views as pageviews_views
 from dangjian.portal import views as portal_views
 from dangjian.portal.feeds import ArticleFeed
@@ -25,8 +24,6 @@ urlpatterns = [
     path("feed/", ArticleFeed(), name="feed"),
     path("sitemap.xml", portal_views.sitemap, name="sitemap"),
     path("robots.txt", portal_views.robots_txt, name="robots_txt"),
-    path("healthz", core_views.healthz, name="healthz"),
-    path("readyz", core_views.readyz, name="readyz"),
     # Uploaded media: `dangjian serve` and nginx answer /media/ before Django does; this
     # route serves it to anything else that runs the WSGI app (tests, runserver).
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_file, {"document_root": settings.MEDIA_ROOT}),

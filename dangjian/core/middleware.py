@@ -22,6 +22,22 @@ def page_cache() -> PageCache:
     return PageCache(settings.PAGE_CACHE_DIR, stale_seconds=settings.PAGE_CACHE_STALE_SECONDS)
 
 
+class HealthMiddleware:
+    """The first middleware: /healthz and /readyz are answered before anything reads the Host
+    header (Django refuses hosts outside ALLOWED_HOSTS with a 400 and an ERROR traceback),
+    so a probe to 127.0.0.1:PORT or under any name gets its answer."""
+
+    def __init__(self, get_response):
+        from .views import HEALTH_VIEWS
+
+        self.get_response = get_response
+        self.views = HEALTH_VIEWS
+
+    def __call__(self, request):
+        view = self.views.get(request.path_info)
+        return view(request) if view is not None else self.get_response(request)
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware: the policy of settings.CONTENT_SECURITY_POLICY is enforced on
     the public site and, on the admin (excluded there), sent report-only, so that what

@@ -9,11 +9,12 @@ import threading
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 
 from dangjian.accounts.tasks import purge_account_records
 from dangjian.pageviews.tasks import compact_hourly_views, flush_views, refresh_hot_lists
 
-from .tasks import clear_expired_sessions, publish_scheduled_pages, record_heartbeat
+from .tasks import SCHEDULER_HEARTBEAT_KEY, clear_expired_sessions, publish_scheduled_pages, record_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +30,24 @@ PERIODIC = [
 ]
 
 
+HEARTBEAT_SECONDS = 15
+
+
 class Scheduler:
     def __init__(self, periodic=PERIODIC):
         self.periodic = periodic
         self.next_run = {task: 0.0 for task, _interval in periodic}
+        self.next_beat = 0.0
 
     def tick(self, now: float) -> list:
-        """Enqueue every task that is due at `now`; return them."""
+        """Enqueue every task that is due at `now`; return them. Every HEARTBEAT_SECONDS the
+        scheduler also records that it is alive (/readyz?full=1, the admin home)."""
+        if now >= self.next_beat:
+            try:
+                cache.set(SCHEDULER_HEARTBEAT_KEY, time.time(), timeout=None)
+                self.next_beat = now + HEARTBEAT_SECONDS
+            except Exception:
+                logger.exception("could not record the scheduler's heartbeat")
         due = []
         for task, interval in self.periodic:
             if now >= self.next_run[task]:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django_tasks import task
 
 HEARTBEAT_KEY = "dangjian:worker-heartbeat"
+SCHEDULER_HEARTBEAT_KEY = "dangjian:scheduler-heartbeat"
 
 
 @task()

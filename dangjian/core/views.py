@@ -1,3 +1,7 @@
+"""Health endpoints for load balancers, probes and monitors. HealthMiddleware answers them
+before anything reads the Host header, so a probe to 127.0.0.1:PORT or to any name works
+and logs nothing."""
+
 from __future__ import annotations
 
 import logging
@@ -8,9 +12,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 
-from .tasks import HEARTBEAT_KEY
+from .tasks import HEARTBEAT_KEY, SCHEDULER_HEARTBEAT_KEY
 
-# The worker records a heartbeat every 15 s (scheduler.PERIODIC); allow a few misses.
+# The worker records a heartbeat every 15 s (a task the scheduler enqueues), the scheduler
+# its own every 15 s; allow a few misses.
 HEARTBEAT_MAX_AGE = 90
 
 logger = logging.getLogger(__name__)
@@ -21,9 +26,8 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-def readyz(request):
-    """Ready for traffic: the database and the cache answer and a task worker has run
-    recently. 503 names what does not."""
+def web_checks() -> dict[str, str]:
+    """What this web host needs to serve: the database and the cache."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -40,12 +44,35 @@ def readyz(request):
     except Exception as error:
         logger.warning("readyz: cache: %s", error)
         checks["cache"] = "error"
+    return checks
+
+
+def background_checks() -> dict[str, str]:
+    """The scheduler and the task worker, each by its name. The worker's heartbeat is a task
+    the scheduler enqueues: with the scheduler down, a quiet worker is "unknown", not dead."""
     try:
-        beat = cache.get(HEARTBEAT_KEY)
-        checks["worker"] = "ok" if beat and time.time() - beat < HEARTBEAT_MAX_AGE else "error"
+        beats = cache.get_many([SCHEDULER_HEARTBEAT_KEY, HEARTBEAT_KEY])
     except Exception:
-        checks["worker"] = "error"
+        return {"scheduler": "error", "worker": "error"}
+    now = time.time()
+    fresh = {key: bool(beat) and now - beat < HEARTBEAT_MAX_AGE for key in (SCHEDULER_HEARTBEAT_KEY, HEARTBEAT_KEY)
+             for beat in [beats.get(key)]}
+    scheduler = "ok" if fresh[SCHEDULER_HEARTBEAT_KEY] else "error"
+    worker = "ok" if fresh[HEARTBEAT_KEY] else ("error" if scheduler == "ok" else "unknown")
+    return {"scheduler": scheduler, "worker": worker}
+
+
+def readyz(request):
+    """This host can serve (database, cache): what a load balancer asks. With ?full=1 the
+    scheduler and the worker too, for monitoring: a host whose background jobs are down
+    still serves pages and must not be taken out of the pool for it. 503 names what fails."""
+    checks = web_checks()
+    if request.GET.get("full") == "1":
+        checks |= background_checks()
     ready = all(value == "ok" for value in checks.values())
     response = JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
     response["Cache-Control"] = "no-store"
     return response
+
+
+HEALTH_VIEWS = {"/healthz": healthz, "/readyz": readyz}

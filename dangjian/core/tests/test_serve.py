@@ -46,10 +46,10 @@ def test_serve_answers_pages_static_files_and_media(tmp_path):
             assert status == expected and headers["X-Content-Type-Options"] == "nosniff" and headers["Content-Type"], url
         assert "immutable" in urllib.request.urlopen(base + css, timeout=10).headers["Cache-Control"]
         assert "您访问的页面不存在" in fetch(base + "/no-such-page/")[1].decode()
-        # The worker started by serve takes tasks: its heartbeat makes the site ready.
+        # The worker and the scheduler started by serve run: both heartbeats are fresh.
         deadline = time.monotonic() + 30
-        while fetch(base + "/readyz")[0] != 200:
-            assert time.monotonic() < deadline, fetch(base + "/readyz")
+        while fetch(base + "/readyz?full=1")[0] != 200:
+            assert time.monotonic() < deadline, fetch(base + "/readyz?full=1")
             time.sleep(0.5)
     finally:
         server.terminate()
