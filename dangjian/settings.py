@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dangjian.core.files import private_file_ensure
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -115,6 +117,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dangjian.core.middleware.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dangjian.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -178,6 +181,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The database holds personal data: 0600 from the start (private_file_ensure).
+    private_file_ensure(DATABASES["default"]["NAME"])
     # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at
     # BEGIN so two writers queue on the timeout instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -231,7 +236,7 @@ PAGE_CACHE_ENABLED = env_bool("DANGJIAN_PAGE_CACHE", True)
 PAGE_CACHE_DIR = Path(env("DANGJIAN_PAGE_CACHE_DIR", str(DATA_DIR / "pagecache")))
 # How long a page a change made stale is still served while one render replaces it.
 PAGE_CACHE_STALE_SECONDS = float(env("DANGJIAN_PAGE_CACHE_STALE_SECONDS", "30"))
-PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/documents/", "/media/", "/static/", "/healthz", "/readyz")
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/documents/", "/media/", "/static/")
 
 if not REDIS_URL:
     # Embedded: the task queue is a table in the same SQLite database; `dangjian serve`
@@ -392,8 +397,8 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = env_bool("DANGJIAN_SSL_REDIRECT", HTTPS)
-# Load balancers and process managers probe health over plain http.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# (Health probes over plain http are not redirected: core.middleware.HealthMiddleware
+# answers them before SecurityMiddleware.)
 SECURE_HSTS_SECONDS = int(env("DANGJIAN_HSTS_SECONDS") or (31_536_000 if HTTPS else 0))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGJIAN_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DANGJIAN_HSTS_PRELOAD", False)

@@ -27,6 +27,8 @@ from functools import cache
 
 from django.conf import settings
 
+from dangjian.core.files import private_append
+
 from .phone import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ class ConsoleBackend:
 
     def _write(self, phone: str, text: str) -> None:
         logger.warning("SMS to %s: %s", mask_phone(phone), text)
-        with open(settings.DATA_DIR / "sms.log", "a", encoding="utf-8") as log:
+        with private_append(settings.DATA_DIR / "sms.log") as log:  # live codes and numbers: 0600
             log.write(f"{dt.datetime.now().isoformat(timespec='seconds')}\t{phone}\t{text}\n")
 
 

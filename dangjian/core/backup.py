@@ -27,6 +27,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from .files import private_file_ensure
 from .invalidation import purge_pages
 
 FORMAT = 1
@@ -94,6 +95,7 @@ def backup_create(*, path: Path, progress: bool = True) -> dict:
         }
         (workdir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         partial = workdir / "archive.tar"
+        private_file_ensure(partial)  # the whole database and every upload: 0600
         with tarfile.open(partial, "w") as archive:
             archive.add(workdir / "manifest.json", arcname="manifest.json")
             archive.add(workdir / database_file, arcname=database_file)
@@ -135,12 +137,19 @@ def backup_restore(*, path: Path, progress: bool = True) -> dict:
             # _safe_members already refused links and paths leaving the directory.
             archive.extract(member, workdir, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
 
-        database_file = workdir / manifest["database"]["file"]
+        # The manifest names a member of this archive, nothing else: an absolute path or one
+        # leaving the directory would copy any file of the server into the database.
+        member = manifest["database"].get("file")
+        if not isinstance(member, str) or member not in names or Path(member).name != member:
+            raise BackupError(f"the manifest names a database file that is not in the archive: {member!r}")
+        database_file = workdir / member
         connection.close()
         if vendor == "sqlite":
             target = Path(settings.DATABASES["default"]["NAME"])
             staged = target.with_name(target.name + ".restoring")
-            shutil.copyfile(database_file, staged)
+            staged.unlink(missing_ok=True)  # left by an interrupted restore, perhaps with another mode
+            private_file_ensure(staged)
+            shutil.copyfile(database_file, staged)  # into the 0600 file
             for suffix in ("-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
             os.replace(staged, target)

@@ -51,6 +51,7 @@ from functools import cache
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from dangjian.core.files import private_file_ensure
 from dangjian.core.redis_keys import delete_prefix
 
 # page_id, hour (hours since the epoch, UTC) -> views
@@ -151,6 +152,7 @@ class SqliteBuffer:
             # lock, which puts p99 near 300 ms under 6,000 beacons/s; retrying in finer
             # steps cut that to 49 ms but also cut throughput by 40% (bench/pageviews.py).
             # Nobody waits for a beacon's answer, so throughput wins.
+            private_file_ensure(self.path)
             db = sqlite3.connect(self.path, timeout=20, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA journal_mode = WAL")
