@@ -207,7 +207,7 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     # Background tasks (ours and Wagtail's) go through Redis to `dangjian worker`.
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    TASKS = {"default": {"BACKEND": "dangjian.core.taskqueue.OnCommitRQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
     # The worker must run jobs through django-tasks-rq's job class, which calls the task.
     RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}

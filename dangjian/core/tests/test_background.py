@@ -87,3 +87,24 @@ def test_expired_sessions_are_cleared_by_the_scheduled_task(client):
     Session.objects.create(session_key="x" * 40, session_data="", expire_date=timezone.now() - dt.timedelta(days=1))
     clear_expired_sessions.call()
     assert list(Session.objects.values_list("session_key", flat=True)) == [client.session.session_key]
+
+
+@pytest.mark.django_db  # inside the test's transaction
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="the RQ queue is used with REDIS_URL (the PostgreSQL + Redis run)")
+def test_a_job_asked_for_inside_a_transaction_is_queued_when_it_commits(django_capture_on_commit_callbacks):
+    import django_rq
+
+    from dangjian.core.taskqueue import OnCommitRQBackend
+    from dangjian.core.tasks import record_heartbeat
+
+    backend = OnCommitRQBackend("on-commit-test", {"QUEUES": ["default"]})
+    queue = django_rq.get_queue("default")
+    before = set(queue.job_ids)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        backend.enqueue(record_heartbeat, (), {})
+        assert set(queue.job_ids) == before  # a worker could otherwise run it before the commit
+    for callback in callbacks:
+        callback()  # the commit
+    new = set(queue.job_ids) - before
+    assert len(new) == 1
+    queue.remove(new.pop())

@@ -3,8 +3,10 @@ import threading
 
 from django.conf import settings
 from django.core.management import call_command
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy
 from django_tasks_db.management.commands import db_worker
+from django_tasks_rq.backend import RQBackend
 
 from dangjian.core.management.base import TranslatedCommand
 from dangjian.core.scheduler import Scheduler
@@ -31,7 +33,7 @@ class Command(TranslatedCommand):
     def handle(self, *args, with_scheduler: bool, batch: bool, verbosity: int, **options):
         if with_scheduler:
             threading.Thread(target=Scheduler().run, args=(threading.Event(),), daemon=True, name="scheduler").start()
-        if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+        if issubclass(import_string(settings.TASKS["default"]["BACKEND"]), RQBackend):
             call_command("rqworker", "default", burst=batch, verbosity=verbosity)
         else:
             call_command(DatabaseWorker(), queue_name="default", batch=batch, no_startup_delay=True, verbosity=verbosity)
