@@ -171,13 +171,13 @@ def _daily_limit(contributor) -> Limit:
                  limit=settings.CONTRIBUTIONS_PER_DAY, window=int(dt.timedelta(days=1).total_seconds()))
 
 
-@transaction.atomic
 def contribution_photos_reserve(*, contributor) -> Refusal | None:
     """Count a save that carries new photos (each costs the server decoding them); a
     Refusal when the contributor has used up the hour's saves with photos."""
     return counters().consume(limits_from_spec(settings.CONTRIBUTION_PHOTO_SAVES, "contribution-photos", str(contributor.pk)))
 
 
+@transaction.atomic
 def submission_submit(*, contributor, submission: Submission) -> WorkflowState:
     """Send the saved draft to 三审, from 初审 (a returned submission starts over too).
     Refused with the words when 禁止 words are in it; new submissions count against the
