@@ -421,6 +421,8 @@ SILENCED_SYSTEM_CHECKS = [
 # Production logs are one JSON object per line (for journald, Loki, ELK); the embedded
 # default keeps plain lines, easier to read in a terminal.
 LOG_FORMAT = env("DANGJIAN_LOG_FORMAT", "json" if REDIS_URL else "plain")
+# A line per request answered by `dangjian serve` (core/accesslog.py); nginx logs its own.
+ACCESS_LOG = env_bool("DANGJIAN_ACCESS_LOG", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

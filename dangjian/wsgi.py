@@ -50,4 +50,14 @@ def with_static(app):
                       immutable_file_test=fingerprinted)
 
 
-application = with_static(with_beacon(with_fast_path(get_wsgi_application())))
+def with_access_log(app):
+    from django.conf import settings
+
+    if not settings.ACCESS_LOG:
+        return app
+    from dangjian.core.accesslog import AccessLog
+
+    return AccessLog(app)
+
+
+application = with_access_log(with_static(with_beacon(with_fast_path(get_wsgi_application()))))

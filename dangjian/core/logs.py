@@ -20,4 +20,6 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         if hasattr(record, "status_code"):
             entry["status"] = record.status_code
+        if hasattr(record, "access"):  # an access log line's fields (core/accesslog.py)
+            entry |= record.access
         return json.dumps(entry, ensure_ascii=False)

@@ -110,3 +110,33 @@ def test_production_logs_are_one_json_object_per_line(tmp_path):
     entries = [json.loads(line) for line in lines]  # fails on any line that is not JSON
     assert any("工作进程" in entry["message"] for entry in entries)
     assert any(entry["logger"].startswith("_granian") for entry in entries)
+
+
+def test_the_access_log_has_a_json_line_per_request_with_the_resolved_client(tmp_path):
+    import json
+
+    from dangjian.testing.processes import clean_env, dangjian, served_site
+
+    env = clean_env(tmp_path / "data", DANGJIAN_ACCESS_LOG="1", DANGJIAN_LOG_FORMAT="json", DANGJIAN_CLIENT_IP_HEADER="X-Real-IP")
+    assert dangjian("migrate", "-v0", env=env).returncode == 0
+    log = tmp_path / "serve.log"
+    with served_site(env, workers=1, log=log) as (base, _server):
+        request = urllib.request.Request(base + "/robots.txt?x=1", headers={"X-Real-IP": "203.0.113.9"})
+        body = urllib.request.urlopen(request, timeout=10).read()
+        try:
+            urllib.request.urlopen(base + "/static/no-such-file.css", timeout=10)
+        except urllib.error.HTTPError as error:
+            assert error.code == 404
+        deadline = time.monotonic() + 10
+        while True:
+            lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+            access = [line for line in lines if line["logger"] == "dangjian.access"]
+            if len([a for a in access if a["path"] != "/healthz"]) >= 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    robots = next(a for a in access if a["path"] == "/robots.txt?x=1")
+    assert robots | {"duration_ms": 0} == {**robots, "method": "GET", "status": 200, "bytes": len(body), "client": "203.0.113.9",
+                                           "duration_ms": 0}
+    assert any(a["path"] == "/static/no-such-file.css" and a["status"] == 404 for a in access)
+    other = [line for line in log.read_text().splitlines() if line.strip() and not line.startswith("{")]
+    assert other == []  # every line of the server's output is one JSON object
