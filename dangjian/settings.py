@@ -432,6 +432,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("DANGJIAN_LOG_LEVEL", "INFO")},
-    # django_tasks logs every task start and finish at INFO: too much for an operator to read.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+    # django_tasks logs every task start and finish at INFO, RQ's worker every job it takes
+    # and finishes (about 88 lines a minute from the periodic tasks): too much for an
+    # operator to read. RQ's lines go through the site's handler, JSON in JSON mode (RQ
+    # would otherwise add a plain-text handler of its own).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"},
+                "rq": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
 }

@@ -59,6 +59,9 @@ def test_worker_runs_queued_tasks_and_publishes_scheduled_revisions(tmp_path, ba
         assert dangjian_shell(title, env=env).strip() != "定时发布的新标题"
         worked = dangjian("worker", "--batch", env=env)
         assert worked.returncode == 0, worked.stderr
+        if backend == "redis":  # JSON logs by default with Redis: every line one object, no routine job lines
+            lines = [line for line in (worked.stdout + worked.stderr).splitlines() if line.strip()]
+            assert all(line.startswith("{") for line in lines) and not any("Job OK" in line for line in lines), lines
         assert dangjian_shell(title, env=env).strip() == "定时发布的新标题"
         beat = "from django.core.cache import cache; print(cache.get('dangjian:worker-heartbeat') is not None)"
         assert dangjian_shell(beat, env=env).strip() == "True"

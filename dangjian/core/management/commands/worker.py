@@ -34,6 +34,8 @@ class Command(TranslatedCommand):
         if with_scheduler:
             threading.Thread(target=Scheduler().run, args=(threading.Event(),), daemon=True, name="scheduler").start()
         if issubclass(import_string(settings.TASKS["default"]["BACKEND"]), RQBackend):
-            call_command("rqworker", "default", burst=batch, verbosity=verbosity)
+            # rqworker sets RQ's level from the verbosity: WARNING at 0, its routine job lines
+            # (INFO) only when asked for with -v 2 (DEBUG).
+            call_command("rqworker", "default", burst=batch, verbosity=2 if verbosity >= 2 else 0)
         else:
             call_command(DatabaseWorker(), queue_name="default", batch=batch, no_startup_delay=True, verbosity=verbosity)
