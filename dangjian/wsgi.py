@@ -46,8 +46,10 @@ def with_static(app):
     def fingerprinted(path, url):  # site.3f2a9c1b0d4e.css, as ManifestStaticFilesStorage names them
         return re.search(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$", url) is not None
 
-    return WhiteNoise(app, root=settings.STATIC_ROOT, prefix=settings.STATIC_URL, add_headers_function=nosniff,
-                      immutable_file_test=fingerprinted)
+    static = WhiteNoise(app, add_headers_function=nosniff, immutable_file_test=fingerprinted)
+    if settings.STATIC_ROOT.is_dir():  # collected by `dangjian serve` before it starts the workers
+        static.add_files(settings.STATIC_ROOT, prefix=settings.STATIC_URL)
+    return static
 
 
 def with_access_log(app):

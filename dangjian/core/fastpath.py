@@ -58,10 +58,11 @@ def _try_lock(file: str) -> int | None:
     when locking is impossible: pages are then rendered without single flight, not refused."""
     try:
         try:
-            fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o600)
+            # Read-only is enough for flock: a lock file another user created still locks.
+            fd = os.open(file, os.O_RDONLY | os.O_CREAT, 0o644)
         except FileNotFoundError:
             os.makedirs(os.path.dirname(file), exist_ok=True)
-            fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(file, os.O_RDONLY | os.O_CREAT, 0o644)
     except OSError as error:
         if "lock" not in _warned:
             _warned.add("lock")

@@ -158,6 +158,8 @@ def until_purge(key, compute: Callable[[], T]) -> T:
     page renders and only a purge can change, such as the header's channels. The value is
     shared by the process's requests and threads, so nothing may change it."""
     generation = page_cache().generation()  # before computing: a purge meanwhile makes it stale
+    if generation is None:  # purges cannot be seen: nothing is kept
+        return compute()
     cached = _until_purge.get(key)
     if cached is not None and cached[0] == generation:
         return cached[1]

@@ -135,7 +135,9 @@ class PageCacheMiddleware:
             response["X-Page-Cache"] = "MISS"
         return response
 
-    def _store(self, request, response, keys: set[str], generation: str) -> bool:
+    def _store(self, request, response, keys: set[str], generation: str | None) -> bool:
+        if generation is None:  # the generation file cannot be read (PageCache.generation)
+            return False
         host, path = request.get_host(), request.path
         url = self.cache.url_key(host, path)
         if url is None or len(url) > dependencies.URL_MAX_LENGTH or not _site_port(host):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -36,6 +37,9 @@ import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
+_warned: set[str] = set()  # each problem logged once per process
 
 SAFE_PATH = re.compile(r"^/(?:[A-Za-z0-9._~-]+/)*(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?$")
 # A port is part of the key: robots.txt and feeds built for example.cn:6666 name that port.
@@ -135,14 +139,23 @@ class PageCache:
         return None
 
     # --- writing ----------------------------------------------------------
-    def generation(self) -> str:
+    def generation(self) -> str | None:
+        """The current generation; None when the file cannot be read (written by another
+        user with a mode this one cannot read): nothing is then stored or memoized, since
+        a purge could not be seen, and pages are rendered as if uncached."""
         try:
             return self.generation_file.read_text()
         except FileNotFoundError:
             return ""
+        except OSError as error:
+            if "generation" not in _warned:
+                _warned.add("generation")
+                logger.warning("page cache off: %s cannot be read (%s); fix its owner or mode", self.generation_file, error)
+            return None
 
     def _generation_lock(self, operation: int):
-        fd = os.open(self.root.with_name(self.root.name + ".generation.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        # Read-only is enough for flock, so a lock file another user created still locks.
+        fd = os.open(self.root.with_name(self.root.name + ".generation.lock"), os.O_RDONLY | os.O_CREAT, 0o644)
         fcntl.flock(fd, operation)
         return fd
 
@@ -168,7 +181,7 @@ class PageCache:
             os.chmod(tmp, 0o644)  # nginx runs as another user
             lock = self._generation_lock(fcntl.LOCK_SH)
             try:
-                if self.generation() != generation:
+                if generation is None or self.generation() != generation:
                     os.unlink(tmp)
                     return False
                 os.replace(tmp, file)
@@ -198,6 +211,7 @@ class PageCache:
         fd, tmp = tempfile.mkstemp(dir=self.root.parent, prefix=".generation-")
         with os.fdopen(fd, "w") as handle:
             handle.write(uuid.uuid4().hex)
+        os.chmod(tmp, 0o644)  # every process reads it, whichever user wrote it (no secret in it)
         lock = self._generation_lock(fcntl.LOCK_EX)
         try:
             os.replace(tmp, self.generation_file)
@@ -300,5 +314,6 @@ class PageCache:
         fd, tmp = tempfile.mkstemp(dir=self.root.parent, prefix=".version-")
         with os.fdopen(fd, "w") as handle:
             handle.write(version)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, self.version_file)
         return True

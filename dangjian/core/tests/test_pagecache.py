@@ -517,3 +517,27 @@ def test_shared_links_with_tracking_parameters_still_hit(article, query, cacheab
     wsgi_request(article.url)
     headers = wsgi_request(article.url, query=query)[1]
     assert (headers.get("X-Page-Cache") == "HIT") is cacheable
+
+
+def test_an_unreadable_generation_file_turns_the_cache_off_never_a_500(article, settings):
+    """Written by a command run as another user with a mode the web cannot read (here: a
+    directory in its place, which root cannot read as a file either)."""
+    from dangjian.core import invalidation
+
+    cache = PageCache(settings.PAGE_CACHE_DIR)
+    cache.new_generation()
+    assert cache.generation_file.stat().st_mode & 0o777 == 0o644  # readable whoever wrote it
+    cache.remove_all()
+    cache.generation_file.unlink()
+    cache.generation_file.mkdir()
+    try:
+        invalidation._until_purge.clear()
+        for _ in range(2):
+            status, headers, body = wsgi_request(article.url)
+            assert status == "200 OK" and "缓存测试文章" in body.decode()
+            assert "X-Page-Cache" not in headers  # rendered, not stored: a purge could not be seen
+        assert invalidation._until_purge == {}
+    finally:
+        cache.generation_file.rmdir()
+    wsgi_request(article.url)
+    assert wsgi_request(article.url)[1]["X-Page-Cache"] == "HIT"
