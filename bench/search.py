@@ -339,8 +339,9 @@ def child_main(args) -> None:
     from dangjian.portal.models import ArticlePage
     from dangjian.search import segmenter
     from dangjian.search.backends import Query, engine
+    from dangjian.search.models import KEY_SHIFT
     from dangjian.search.selectors import ranked_keys, search_articles
-    from dangjian.search.services import KEY_SHIFT, search_index_rebuild
+    from dangjian.search.services import search_index_rebuild
 
     logging.disable(logging.INFO)
     rng = random.Random(SEED)

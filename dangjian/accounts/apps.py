@@ -9,6 +9,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("User")
 
     def ready(self):
+        from dangjian.core.scheduler import register_periodic
+
+        from .tasks import purge_account_records
+
+        register_periodic(purge_account_records, 3600)
         post_migrate.connect(_sync_roles_after_the_last_app, dispatch_uid="accounts-roles")
 
 

@@ -21,9 +21,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 
 from dangjian.core.dependencies import depends_on, depends_on_pages, list_key, page_key
-from dangjian.pageviews.selectors import hot_lists
-from dangjian.portal.models import ArticlePage, ChannelPage, with_covers, with_hot_list_dependencies
-from dangjian.search.wagtail_backend import with_segmented
+from dangjian.portal.models import ArticlePage, ChannelPage
+from dangjian.portal.selectors import with_covers
 
 from . import regions
 
@@ -93,7 +92,6 @@ class CityChannelPage(Page):
         MultiFieldPanel([FieldPanel("organization"), FieldPanel("description"), FieldPanel("logo")], heading=_("Header")),
         FieldPanel("contact"),
     ]
-    search_fields = with_segmented(Page.search_fields)
     parent_page_types = ["cities.CityDirectoryPage"]
     subpage_types = ["portal.ChannelPage"]
 
@@ -113,8 +111,7 @@ class CityChannelPage(Page):
         articles = ArticlePage.objects.live().public().descendant_of(self)
         latest = list(with_covers(articles.listing())[:CITY_LATEST_COUNT])
         headline = next((a for a in latest if a.is_headline), None) or (latest[0] if latest else None)
-        context.update(columns=list(self.columns()), latest=[a for a in latest if a is not headline], headline=headline, city=self,
-                       hot_lists=with_hot_list_dependencies(self, hot_lists(self)))
+        context.update(columns=list(self.columns()), latest=[a for a in latest if a is not headline], headline=headline, city=self)
         depends_on(page_key(self.pk), list_key(self.pk))
         depends_on_pages(context["columns"])
         depends_on_pages(latest)

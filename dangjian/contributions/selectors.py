@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from wagtail.models import Page, TaskState, WorkflowState
 
-from dangjian.portal.models import published_channels
+from dangjian.portal.selectors import published_channels
 
 from .models import Submission
 

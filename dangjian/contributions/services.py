@@ -24,7 +24,7 @@ from wagtail.utils.file import hash_filelike
 from dangjian.accounts.limits import Limit, Refusal, counters
 from dangjian.accounts.services import limits_from_spec
 from dangjian.portal.models import ArticlePage, ChannelPage
-from dangjian.search.services import article_text
+from dangjian.portal.selectors import article_text
 
 from .models import Submission
 from .photos import CleanPhoto

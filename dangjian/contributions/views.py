@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dangjian.search.services import article_text
+from dangjian.portal.selectors import article_text
 
 from . import services
 from .forms import SubmissionForm

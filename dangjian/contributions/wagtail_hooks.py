@@ -14,7 +14,7 @@ from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from dangjian.core.redirects import safe_next
 from dangjian.core.viewsets import ListViewSet
 from dangjian.portal.models import ArticlePage
-from dangjian.search.services import article_text
+from dangjian.portal.selectors import article_text
 
 from .admin_views import ReviewQueueView
 from .models import ReviewTask, SensitiveWord

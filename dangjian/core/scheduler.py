@@ -1,6 +1,6 @@
 """Enqueue the periodic tasks at their intervals. The scheduler never runs a task itself, so
-a slow task cannot delay the others; the worker runs them. Features add their tasks to
-PERIODIC."""
+a slow task cannot delay the others; the worker runs them. Feature apps add their tasks with
+register_periodic() from their AppConfig.ready()."""
 
 from __future__ import annotations
 
@@ -8,11 +8,7 @@ import logging
 import threading
 import time
 
-from django.conf import settings
 from django.core.cache import cache
-
-from dangjian.accounts.tasks import purge_account_records
-from dangjian.pageviews.tasks import compact_hourly_views, flush_views, refresh_hot_lists
 
 from .tasks import SCHEDULER_HEARTBEAT_KEY, clear_expired_sessions, publish_scheduled_pages, record_heartbeat
 
@@ -22,12 +18,14 @@ logger = logging.getLogger(__name__)
 PERIODIC = [
     (record_heartbeat, 15),
     (publish_scheduled_pages, 10),
-    (flush_views, settings.PAGEVIEWS_FLUSH_SECONDS),
-    (refresh_hot_lists, settings.HOT_LISTS_SECONDS),
-    (compact_hourly_views, 3600),
-    (purge_account_records, 3600),
     (clear_expired_sessions, 3600),
 ]
+
+
+def register_periodic(task, seconds: float) -> None:
+    """Have the scheduler enqueue `task` (a django-tasks task) every `seconds`."""
+    if all(registered is not task for registered, _seconds in PERIODIC):
+        PERIODIC.append((task, seconds))
 
 
 HEARTBEAT_SECONDS = 15

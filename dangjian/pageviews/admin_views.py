@@ -49,7 +49,7 @@ class ArticleViewsView(WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            article=self.article, days=CHART_DAYS,
+            article=self.article, views=selectors.article_views(self.article), days=CHART_DAYS,
             chart=daily_bar_chart(selectors.daily_views(self.article.pk, days=CHART_DAYS)),
         )
         return context

@@ -23,7 +23,7 @@ from django.conf import settings
 
 from dangjian.core.clientip import client_ip, client_network
 from dangjian.core.pagecache import PageCache
-from dangjian.portal.views import MAX_ID
+from dangjian.portal.models import MAX_PAGE_ID
 
 from .buffer import RateLimited, get_buffer
 from .visitors import digest as _digest
@@ -120,7 +120,7 @@ def answer(*, page_id: int, method: str, cookie: str, ip: str, user_agent: str, 
         return 405, [("Allow", "POST"), _JSON, _NO_STORE], b'{"error": "method"}'
     if _cross_site(origin, host, fetch_site):
         return 403, [_JSON, _NO_STORE], b'{"error": "cross-site"}'
-    if not 0 < page_id <= MAX_ID:
+    if not 0 < page_id <= MAX_PAGE_ID:
         return 404, [_JSON, _NO_STORE], b'{"error": "not found"}'
     try:
         initial = articles.initial_views(page_id)

@@ -34,6 +34,12 @@ def stored_views(page_id: int) -> int:
     return ViewTotal.objects.filter(page_id=page_id).values_list("views", flat=True).first() or 0
 
 
+def article_views(article) -> int:
+    """What an article page shows: its starting count plus the views flushed so far (the
+    page's beacon then answers the live number)."""
+    return article.initial_views + stored_views(article.pk)
+
+
 _scope_types: list[type[Page]] = []
 
 
@@ -41,6 +47,10 @@ def register_hot_list_scope(*page_types: type[Page]) -> None:
     """Pages of these types show hot lists of the articles below them (any subtree works);
     the apps that define them register them when they are ready."""
     _scope_types.extend(t for t in page_types if t not in _scope_types)
+
+
+def is_hot_list_scope(page: Page) -> bool:
+    return isinstance(page, tuple(_scope_types))
 
 
 def hot_list_scopes() -> QuerySet[Page]:

@@ -1,4 +1,4 @@
-"""Periodic view-count jobs; the scheduler (core/scheduler.py) enqueues them."""
+"""Periodic view-count jobs; registered with the scheduler in apps.py."""
 
 from __future__ import annotations
 

@@ -6,8 +6,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
+from dangjian.core.dependencies import depends_on, hot_key, page_key
 from dangjian.portal.models import ArticlePage
+from dangjian.portal.slots import render_in_context
 
+from . import selectors
 from .admin_views import ArticleViewsView, TopArticlesView
 
 
@@ -45,3 +48,23 @@ def article_views_listing_button(page, user, next_url=None):
 @hooks.register("register_reports_menu_item")
 def top_articles_menu_item():
     return MenuItem(_("Most viewed articles"), reverse("pageviews_top_articles"), icon_name="view", order=50)
+
+
+@hooks.register("portal_slot_article_meta")
+def view_count_block(context) -> str:
+    """浏览 N 次 as of the last flush, and the beacon that counts this view and shows the live
+    number (not on previews: an editor's look is not a reader's view)."""
+    page = context.get("page")
+    if not isinstance(page, ArticlePage):
+        return ""
+    return render_in_context(context, "pageviews/view_count.html", views=selectors.article_views(page))
+
+
+@hooks.register("portal_slot_aside")
+def hot_lists_block(context) -> str:
+    page = context.get("page")
+    if page is None or not selectors.is_hot_list_scope(page):
+        return ""
+    lists = selectors.hot_lists(page)
+    depends_on(hot_key(page.pk), *(page_key(entry["id"]) for _window, _label, entries in lists for entry in entries))
+    return render_in_context(context, "pageviews/hot_lists.html", hot_lists=lists)

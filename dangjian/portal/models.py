@@ -14,9 +14,8 @@ from anyascii import anyascii
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponsePermanentRedirect
-from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -29,20 +28,18 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from dangjian.core.dependencies import depends_on, depends_on_pages, headlines_key, hot_key, list_key, page_key
-from dangjian.pageviews.selectors import hot_lists, stored_views
-from dangjian.search.wagtail_backend import with_segmented
+from dangjian.core.dependencies import depends_on, depends_on_pages, headlines_key, list_key, page_key
 
 RICH_TEXT_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link", "hr", "blockquote"]
 CHANNEL_PAGE_SIZE = 20
-# Must equal the filters of the {% image %} tag in includes/article_list.html.
-LIST_COVER = "fill-360x240|format-jpeg|jpegquality-80"
+# The largest id a page can have (a signed 64-bit key): a larger one in a URL cannot exist,
+# and the database would refuse the query.
+MAX_PAGE_ID = 2**63 - 1
 
 
 class ImageWithCaptionBlock(blocks.StructBlock):
@@ -67,13 +64,6 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def without_control_characters(text: str) -> str:
     return CONTROL_CHARACTERS.sub("", text or "")
-
-
-def with_covers(articles):
-    """Load the cover images and their renditions of a batch of articles in two queries."""
-    return articles.prefetch_related(
-        Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions(LIST_COVER))
-    )
 
 
 class RomanizedSlugForm(WagtailAdminPageForm):
@@ -121,12 +111,13 @@ class HomePage(Page):
     ]
     subpage_types = ["portal.ChannelPage"]
     max_count_per_parent = 1
-    search_fields = with_segmented(Page.search_fields)
 
     class Meta:
         verbose_name = _("Home page")
 
     def get_context(self, request, *args, **kwargs):
+        from .selectors import published_channels, with_covers
+
         context = super().get_context(request, *args, **kwargs)
         # public() costs a query for the view restrictions: take it once and chain from it.
         visible = ArticlePage.objects.live().public()
@@ -146,7 +137,6 @@ class HomePage(Page):
             depends_on(page_key(channel.pk), list_key(channel.pk))
             depends_on_pages(listed)
         depends_on_pages(headlines)
-        context["hot_lists"] = with_hot_list_dependencies(self, hot_lists(self))
         return context
 
 
@@ -157,7 +147,6 @@ class ChannelPage(RomanizedSlugMixin, RoutablePageMixin, Page):
     )
 
     content_panels = Page.content_panels + [FieldPanel("description"), FieldPanel("accepts_contributions")]
-    search_fields = with_segmented(Page.search_fields)
     parent_page_types = ["portal.HomePage"]
     subpage_types = ["portal.ArticlePage"]
 
@@ -178,6 +167,8 @@ class ChannelPage(RomanizedSlugMixin, RoutablePageMixin, Page):
 
     @path("")
     def index(self, request):
+        from .selectors import with_covers
+
         paginator = Paginator(with_covers(self.articles()), CHANNEL_PAGE_SIZE)
         # get_page turns a page number that is out of range or not a number into a real page.
         page_obj = paginator.get_page(request.GET.get("page"))
@@ -185,8 +176,7 @@ class ChannelPage(RomanizedSlugMixin, RoutablePageMixin, Page):
         depends_on(page_key(self.pk), list_key(self.pk))
         depends_on_pages(page_obj.object_list)
         return self.render(request, context_overrides={
-            "page_obj": page_obj, "articles": page_obj.object_list, "hot_lists": with_hot_list_dependencies(self, hot_lists(self)),
-            "trail": channel_trail(self),
+            "page_obj": page_obj, "articles": page_obj.object_list, "trail": channel_trail(self),
         })
 
     @path("feed/")
@@ -236,26 +226,11 @@ def channel_trail(channel: Page) -> list[Page]:
     return pages
 
 
-def with_hot_list_dependencies(scope: Page, lists: list[tuple[str, str, list[dict]]]):
-    """`lists` (pageviews.selectors.hot_lists), noting what a page showing them depends on."""
-    depends_on(hot_key(scope.pk), *(page_key(entry["id"]) for _window, _label, entries in lists for entry in entries))
-    return lists
-
-
 def headline_keys(page: Page, ancestor_ids: list[int]) -> list[str]:
     """A headline article changed: the home pages above it show it (invalidation)."""
     if getattr(page, "is_headline", False):
         return [headlines_key(pk) for pk in ancestor_ids]
     return []
-
-
-def published_channels():
-    """Published channels readers may see, in tree order. The ids come from the channel
-    table first: joined from the page side, SQLite walked every page of the site to find the
-    few channels (12 ms at 20,000 articles, on every search page and in every header)."""
-    # order_by(): Wagtail orders pages by path, which would join the page table for the ids.
-    ids = list(ChannelPage.objects.order_by().values_list("pk", flat=True))
-    return ChannelPage.objects.live().public().filter(pk__in=ids).order_by("path")
 
 
 class ArticleTag(TaggedItemBase):
@@ -305,11 +280,11 @@ class ArticlePage(RomanizedSlugMixin, Page):
 
     # For Wagtail's own index (the admin's page search): the public search page has its own
     # index of the full text (dangjian/search).
-    search_fields = with_segmented(Page.search_fields + [
+    search_fields = Page.search_fields + [
         index.SearchField("subtitle"),
         index.SearchField("summary"),
         index.FilterField("source_type"),
-    ])
+    ]
     content_panels = Page.content_panels + [
         FieldPanel("subtitle"),
         FieldPanel("summary"),
@@ -364,11 +339,6 @@ class ArticlePage(RomanizedSlugMixin, Page):
         return super().serve(request, *args, **kwargs)
 
     # --- What the article page shows --------------------------------------
-    @cached_property
-    def view_count(self) -> int:
-        """Views as of the last flush; the page's beacon answers the live number."""
-        return self.initial_views + stored_views(self.pk)
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         channel = ChannelPage.objects.get(path=self.path[: -self.steplen])

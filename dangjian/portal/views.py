@@ -7,16 +7,14 @@ from wagtail.views import serve as wagtail_serve
 
 from dangjian.core.dependencies import SITEMAP, depends_on
 
-from .models import ArticlePage
-
-MAX_ID = 2**63 - 1
+from .models import MAX_PAGE_ID, ArticlePage
 
 
 def article(request, page_id: int):
     """Serve an article at its stable URL by handing its tree path to Wagtail's own serve
     view, so every hook Wagtail runs there (view restrictions, passwords, login-only pages,
     whatever later versions add) applies here too."""
-    if page_id > MAX_ID:  # larger than any database key: the query itself would fail
+    if page_id > MAX_PAGE_ID:
         raise Http404
     site = Site.find_for_request(request)
     page = ArticlePage.objects.live().filter(pk=page_id).only("url_path").first()

@@ -9,5 +9,7 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals
+        from .wagtail_backend import segment_page_search_fields
 
         signals.connect()
+        segment_page_search_fields()

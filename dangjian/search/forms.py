@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dangjian.core.invalidation import until_purge
-from dangjian.portal.models import published_channels
+from dangjian.portal.selectors import published_channels
 
 from .segmenter import MAX_QUERY_CHARS
 

@@ -6,6 +6,7 @@ tsvector column on PostgreSQL (backends.py), created by migration 0001 for the d
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import WordListEntry
+
+KEY_SHIFT = 22
+
+
+def sort_key(*, published_at: dt.datetime, page_id: int) -> int:
+    """Publish time in whole seconds, then the page id, in one integer (unique in practice)."""
+    return (int(published_at.timestamp()) << KEY_SHIFT) | (page_id & ((1 << KEY_SHIFT) - 1))
 
 
 class SearchDocument(models.Model):
@@ -22,7 +30,7 @@ class SearchDocument(models.Model):
     """
 
     page = models.OneToOneField("wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="+")
-    # Publish time in seconds * 2**22 + page id: the engine's row id, so that "newest first"
+    # sort_key(): the engine's row id, so that "newest first"
     # and date ranges are the order and ranges of the full-text index itself.
     sort_key = models.BigIntegerField(unique=True)
     title = models.CharField(max_length=255)

@@ -26,8 +26,7 @@ from dangjian.portal.models import ArticlePage
 
 from . import segmenter
 from .backends import Query, engine
-from .models import SearchDocument, SearchQueryDay
-from .services import KEY_SHIFT
+from .models import KEY_SHIFT, SearchDocument, SearchQueryDay
 
 # Measured at 100,000 articles: ranking the newest 1,000 matches cost PostgreSQL ~10 ms a
 # search (reading 1,000 vectors); 300 keeps the page fast and still reaches back weeks.

@@ -5,10 +5,8 @@ article appear, disappear or change, and search_index_rebuild rebuilds it all.""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 import multiprocessing
-import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,47 +17,21 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from dangjian.portal.models import ArticlePage
+from dangjian.portal.selectors import article_text
 
 from . import rebuild_worker, segmenter
 from .backends import IndexedText, engine
-from .models import SearchDocument, SearchQueryDay
+from .models import SearchDocument, SearchQueryDay, sort_key
 
 logger = logging.getLogger(__name__)
 
-TAG = re.compile(r"<[^>]*>")
-SPACE = re.compile(r"\s+")
 # An article longer than this is indexed and kept for snippets up to here.
 MAX_TEXT_CHARS = 100_000
-KEY_SHIFT = 22
-
-
-def sort_key(*, published_at: dt.datetime, page_id: int) -> int:
-    """Publish time in whole seconds, then the page id, in one integer (unique in practice)."""
-    return (int(published_at.timestamp()) << KEY_SHIFT) | (page_id & ((1 << KEY_SHIFT) - 1))
 
 
 def searchable_articles():
     """What readers may find: published articles without view restrictions."""
     return ArticlePage.objects.live().public()
-
-
-def _plain(fragment: str) -> str:
-    return html.unescape(TAG.sub(" ", fragment))
-
-
-def article_text(page: ArticlePage) -> str:
-    """The words a reader sees on the article page, as plain text."""
-    parts = [page.subtitle, page.summary]
-    # The stored JSON rather than the StreamField's blocks: the rich text is all that is
-    # needed, and converting 100,000 bodies block by block took most of a rebuild.
-    for block in page.body.raw_data:
-        value = block.get("value")
-        if block.get("type") == "text" and isinstance(value, str):
-            parts.append(_plain(value))
-        elif block.get("type") == "image" and isinstance(value, dict):
-            parts.append(value.get("caption") or "")
-    parts += [page.byline_organization, page.byline_author, page.source_name]
-    return SPACE.sub(" ", " ".join(part for part in parts if part)).strip()[:MAX_TEXT_CHARS]
 
 
 def prepare_documents(page_ids: list[int], jieba=None) -> list[tuple[SearchDocument, tuple]]:
@@ -75,7 +47,7 @@ def prepare_documents(page_ids: list[int], jieba=None) -> list[tuple[SearchDocum
     result = []
     for page in pages:
         published_at = page.first_published_at or page.last_published_at or timezone.now()
-        text = article_text(page)
+        text = article_text(page)[:MAX_TEXT_CHARS]
         document = SearchDocument(
             page_id=page.pk, sort_key=sort_key(published_at=published_at, page_id=page.pk), title=page.title,
             text=text, channel_id=channel_ids[page.path[: -page.steplen]], published_at=published_at,

@@ -3,13 +3,14 @@ cut Chinese into words.
 
 Stock, it indexes a run of Chinese characters as one token, so 凤庆 is not found in the
 title 云南省凤庆县开展党建工作. Here the indexed title and body are the segmented words
-(with_segmented() on our page models' search fields), and every query
+(segment_page_search_fields() adds them to every page type when the app is ready), and every query
 string (or the admin's parsed query) is segmented the same way. The public search page does not
 use this backend: it has its own index (backends.py) with its own ranking and filters.
 """
 
 from __future__ import annotations
 
+from wagtail.models import Page, get_page_models
 from wagtail.search import index
 from wagtail.search.backends.database import SearchBackend as DatabaseSearchBackend
 from wagtail.search.query import And, Or, PlainText
@@ -41,6 +42,17 @@ def with_segmented(fields: list) -> list:
         elif type(field) is index.AutocompleteField:
             twins.append(SegmentedAutocompleteField(field.field_name, **field.kwargs))
     return fields + twins
+
+
+def segment_page_search_fields() -> None:
+    """Give every page type the segmenting twins of its text fields. Done from here rather
+    than in each model: the page types (portal's, and those of feature apps) need not know
+    that search segments Chinese."""
+    for model in get_page_models():
+        fields = model.search_fields
+        if model is Page or any(isinstance(f, SegmentedSearchField | SegmentedAutocompleteField) for f in fields):
+            continue  # Page is left as Wagtail made it; a subclass may inherit its parent's twins
+        model.search_fields = with_segmented(fields)
 
 
 class SegmentedQueries:

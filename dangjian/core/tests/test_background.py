@@ -111,3 +111,13 @@ def test_a_job_asked_for_inside_a_transaction_is_queued_when_it_commits(django_c
     new = set(queue.job_ids) - before
     assert len(new) == 1
     queue.remove(new.pop())
+
+
+def test_feature_apps_register_their_periodic_tasks():
+    from dangjian.accounts.tasks import purge_account_records
+    from dangjian.core.scheduler import PERIODIC
+    from dangjian.pageviews.tasks import compact_hourly_views, flush_views, refresh_hot_lists
+
+    registered = [task for task, _seconds in PERIODIC]
+    for task in (purge_account_records, flush_views, refresh_hot_lists, compact_hourly_views):
+        assert registered.count(task) == 1

@@ -5,7 +5,8 @@ from wagtail.models import Site
 
 from dangjian.core.dependencies import CHANNELS_MENU, depends_on
 from dangjian.core.invalidation import until_purge
-from dangjian.portal.models import published_channels
+from dangjian.portal.selectors import published_channels
+from dangjian.portal.slots import slot_render
 
 register = template.Library()
 
@@ -18,6 +19,12 @@ def nav_channels(context):
         return []
     depends_on(CHANNELS_MENU)
     return until_purge(("nav channels", site.pk), lambda: list(published_channels().in_menu().child_of(site.root_page)))
+
+
+@register.simple_tag(takes_context=True)
+def slot(context, name: str):
+    """The blocks feature apps show at this place (portal/slots.py)."""
+    return slot_render(context, name)
 
 
 @register.simple_tag(takes_context=True)

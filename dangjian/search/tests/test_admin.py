@@ -34,6 +34,19 @@ def test_admin_page_search_finds_a_word_inside_a_title(client, portal_site, inde
     assert "云南省凤庆县开展党建工作" in html and "西双版纳州召开会议" not in html
 
 
+def test_every_page_type_of_the_project_gets_segmented_search_fields():
+    from wagtail.models import Page, get_page_models
+
+    from dangjian.search.wagtail_backend import SegmentedSearchField
+
+    ours = [model for model in get_page_models() if model.__module__.startswith("dangjian.")]
+    assert {"HomePage", "ChannelPage", "ArticlePage", "CityChannelPage"} <= {model.__name__ for model in ours}
+    for model in ours:
+        twins = [field.field_name for field in model.get_search_fields() if isinstance(field, SegmentedSearchField)]
+        assert sorted(twins) == sorted(set(twins)) and "title" in twins, model  # each text field once
+    assert not any(isinstance(field, SegmentedSearchField) for field in Page.get_search_fields())
+
+
 def test_editor_adds_a_word_and_bad_words_get_chinese_messages(client, editor, index_tasks):
     assert client.get("/admin/search_words/").status_code == 200
     with index_tasks():
