@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dangjian.core.files import private_file_ensure
+from dangjian.core.files import data_dir, private_file_ensure
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -41,7 +41,7 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-DATA_DIR = Path(env("DANGJIAN_DATA_DIR") or "var").resolve()
+DATA_DIR = data_dir()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 

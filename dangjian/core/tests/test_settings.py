@@ -1,7 +1,10 @@
 """Settings come from environment variables alone; checked in child processes."""
 
 import os
+import re
 import stat
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +122,41 @@ def test_mail_server_comes_from_one_url(tmp_path):
     assert output.split()[0] == "dummy"  # unset: nothing is sent
     result = dangjian("check", env=clean_env(tmp_path, DANGJIAN_EMAIL_URL="mail.example.cn"))
     assert result.returncode != 0 and "DANGJIAN_EMAIL_URL must look like" in result.stderr
+
+
+def test_the_default_data_directory_is_never_inside_the_package(monkeypatch, tmp_path):
+    from dangjian.core.files import PACKAGE_DIR, data_dir
+
+    monkeypatch.delenv("DANGJIAN_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert data_dir() == tmp_path.resolve() / "var"
+    for inside in (PACKAGE_DIR, PACKAGE_DIR / "core" / "templates"):
+        monkeypatch.chdir(inside)
+        assert data_dir() == PACKAGE_DIR.parent / "var"
+    monkeypatch.setenv("DANGJIAN_DATA_DIR", "relative/data")
+    assert data_dir() == PACKAGE_DIR / "core" / "templates" / "relative" / "data"  # an explicit path is the operator's
+
+
+SECRET_NAMES = re.compile(r"(^|/)(secret_key|\.env|id_(rsa|dsa|ecdsa|ed25519))$|\.(pem|key|p12|pfx|keystore)$|(^|/)\.env\.(?!example$)")
+PRIVATE_KEY_TEXT = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+
+
+def looks_like_a_secret(name: str, content: bytes) -> bool:
+    return bool(SECRET_NAMES.search(name) or PRIVATE_KEY_TEXT.search(content))
+
+
+def test_the_secret_detector_knows_secrets_when_it_sees_them():
+    for name in ("dangjian/var/secret_key", ".env", "deploy/.env.production", "certs/site.pem", "tls/site.key", "id_ed25519"):
+        assert looks_like_a_secret(name, b""), name
+    assert looks_like_a_secret("docs/notes.txt", b"x\n-----BEGIN OPENSSH " + b"PRIVATE KEY-----\n")
+    for name in (".env.example", "deploy/dangjian.env", "dangjian/core/files.py", "docs/keys.md"):
+        assert not looks_like_a_secret(name, b"SECRET_KEY=change-me"), name
+
+
+def test_no_file_under_version_control_looks_like_a_secret():
+    root = Path(__file__).resolve().parents[3]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True).stdout.decode().split("\0")
+    found = [name for name in names if name and (root / name).is_file() and looks_like_a_secret(name, (root / name).read_bytes())]
+    assert found == []

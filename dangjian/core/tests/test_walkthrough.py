@@ -1,0 +1,291 @@
+"""The README's production section, run as written: its commands are taken from README.md,
+run as root on this machine with a real system user, PostgreSQL over its Unix socket,
+Redis, nginx, and the systemd units' own commands (User, Group, UMask, EnvironmentFile,
+WorkingDirectory, ExecStartPre, ExecStart) started by hand, since there is no systemd here.
+
+What differs from a real server, and only that: files go under a scratch root instead of
+/etc, /opt and /var/lib; packages are already installed (.ci/run installs them); the clone
+is of this checkout; the editor step writes the test's ports and names; `createsuperuser`
+gets its answers from the environment; nginx and the units are started by the test
+instead of systemctl. Runs in the PostgreSQL + Redis pass, as root."""
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dangjian.testing.processes import free_port
+
+CHECKOUT = Path(__file__).resolve().parents[3]
+USER = "dangjian"
+HOST = "dangjian.example.cn"
+REDIS_DB = 13
+MARKER = "<!-- production-walkthrough -->"
+
+
+def walkthrough_commands() -> str:
+    text = (CHECKOUT / "README.md").read_text(encoding="utf-8")
+    assert MARKER in text, "README.md lost its production walkthrough"
+    return text.split(MARKER, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def _requirements() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root (creates a system user)"
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
+        return "runs in the PostgreSQL + Redis pass"
+    for tool in ("useradd", "userdel", "runuser", "nginx", "redis-cli", "git"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    if not os.access("/usr/bin/python3", os.X_OK):
+        return "needs the distribution's /usr/bin/python3"
+    try:
+        pwd.getpwnam("www-data")
+    except KeyError:
+        return "needs nginx's www-data user"
+    return None
+
+
+def _scratch_user_left_over() -> bool:
+    """A user of an earlier, interrupted run (its home is a scratch root) may be removed;
+    anyone else's `dangjian` user is left alone and the test does not run."""
+    try:
+        home = pwd.getpwnam(USER).pw_dir
+    except KeyError:
+        return True
+    if home.startswith(tempfile.gettempdir() + "/"):
+        _remove_user()
+        return True
+    return False
+
+
+def _remove_user() -> None:
+    subprocess.run(["userdel", USER], capture_output=True)
+    subprocess.run(["groupdel", USER], capture_output=True)
+
+
+def _postgres(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["runuser", "-u", "postgres", "--", *args], capture_output=True, text=True)
+
+
+def read_unit(path: Path) -> dict[str, list[str]]:
+    """The [Service] settings of a systemd unit, each key's values in order."""
+    values: dict[str, list[str]] = {}
+    section = ""
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            values.setdefault(key, []).append(value)
+    return values
+
+
+def read_environment_file(path: Path) -> dict[str, str]:
+    """As systemd reads EnvironmentFile=: KEY=VALUE lines, the last of a key wins."""
+    env = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key.strip()] = value
+    return env
+
+
+class Units:
+    """The deploy/ units, started the way systemd starts them."""
+
+    def __init__(self, directory: Path, relocate):
+        self.directory, self.relocate, self.running = directory, relocate, {}
+
+    def _spawn(self, unit: dict[str, list[str]], command: str, **popen):
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+        env.update(read_environment_file(Path(self.relocate(unit["EnvironmentFile"][0]))))
+        return subprocess.Popen(
+            self.relocate(command).split(), env=env, cwd=self.relocate(unit["WorkingDirectory"][0]),
+            user=unit["User"][0], group=unit["Group"][0], extra_groups=[], umask=int(unit["UMask"][0], 8), **popen,
+        )
+
+    def start(self, name: str, log: Path) -> None:
+        unit = read_unit(self.directory / f"{name}.service")
+        for command in unit.get("ExecStartPre", []):
+            pre = self._spawn(unit, command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            output = pre.communicate(timeout=300)[0]
+            assert pre.returncode == 0, output
+        self.running[name] = self._spawn(unit, unit["ExecStart"][0], stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+    def stop(self, name: str) -> None:
+        process = self.running.pop(name)
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.running):
+            self.stop(name)
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], str]:
+    request = urllib.request.Request(url, headers={"Host": HOST, **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def wait_for(check, what: str, seconds: float = 90):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"timed out: {what}"
+        time.sleep(0.5)
+
+
+def owned_by_the_service(root: Path, uid: int) -> list[str]:
+    """Paths below `root` that the service user does not own."""
+    wrong = [str(root)] if root.stat().st_uid != uid else []
+    for directory, folders, files in os.walk(root):
+        for name in folders + files:
+            path = Path(directory, name)
+            if path.lstat().st_uid != uid:
+                wrong.append(f"{path} ({pwd.getpwuid(path.lstat().st_uid).pw_name})")
+    return wrong
+
+
+def test_the_readme_production_section_works_as_written(tmp_path):
+    reason = _requirements()
+    if reason:
+        pytest.skip(reason)
+    if not _scratch_user_left_over():
+        pytest.skip(f"this machine already has a user {USER} of its own")
+    if _postgres("psql", "-tAc", f"SELECT 1 FROM pg_roles WHERE rolname = '{USER}'").stdout.strip():
+        pytest.skip(f"this machine's PostgreSQL already has a role {USER}")
+
+    # A scratch root every user can walk into, as / is.
+    root = Path(tempfile.mkdtemp(prefix="walkthrough-"))
+    root.chmod(0o755)
+    (root / "etc/redis").mkdir(parents=True)
+    (root / "etc/redis/redis.conf").write_text("bind 127.0.0.1\n")
+    for folder in ("etc/nginx/sites-available", "etc/nginx/sites-enabled", "etc/systemd/system", "opt", "var/lib"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+
+    def relocate(text: str) -> str:
+        return re.sub(r"(?<![\w.])/(etc|opt|var/lib)/", lambda m: f"{root}/{m.group(1)}/", text)
+
+    app_port, web_port = free_port(), free_port()
+    wrapper = root / "nginx.conf"
+    wrapper.write_text(
+        f"user www-data;\npid {root}/nginx.pid;\nerror_log {root}/nginx-error.log;\nevents {{}}\n"
+        f"http {{\n  include /etc/nginx/mime.types;\n  access_log {root}/nginx-access.log;\n"
+        f"  include {root}/etc/nginx/sites-enabled/*;\n}}\n"
+    )
+    data = root / "var/lib/dangjian"
+    env_file = root / "etc/dangjian/dangjian.env"
+    site_settings = {
+        "DANGJIAN_DATA_DIR": str(data), "DANGJIAN_BASE_URL": f"http://{HOST}:{web_port}", "ALLOWED_HOSTS": HOST,
+        "DANGJIAN_PORT": str(app_port), "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}", "DANGJIAN_SSL_REDIRECT": "0",
+    }
+    # Each line the test does differently, exactly as the README has it: a README edit that
+    # changes one makes the test say so rather than silently run something else.
+    instead = {
+        "apt-get install -y git python3-venv postgresql redis-server nginx": ": packages installed by .ci/run",
+        "git clone 仓库地址 /opt/dangjian": f"git clone -q {CHECKOUT} /opt/dangjian",
+        "cd /opt/dangjian && python3 dev.py setup": "cd /opt/dangjian && /usr/bin/python3 dev.py setup >/dev/null",
+        "systemctl restart redis-server": ": the test's Redis keeps running",
+        "editor /etc/dangjian/dangjian.env": "printf '%s\\n' " + " ".join(f"'{k}={v}'" for k, v in site_settings.items()) + " >> /etc/dangjian/dangjian.env",
+        ".venv/bin/dangjian createsuperuser": ".venv/bin/dangjian createsuperuser --noinput --username admin --email admin@example.cn",
+        f".venv/bin/dangjian nginx_config --server-name {HOST} > /etc/nginx/sites-available/dangjian":
+            f".venv/bin/dangjian nginx_config --server-name {HOST} --listen 127.0.0.1:{web_port} > /etc/nginx/sites-available/dangjian",
+        "nginx -t && systemctl reload nginx": f"nginx -t -c {wrapper} && nginx -c {wrapper}",
+        "systemctl daemon-reload": ": no systemd here",
+        "systemctl enable --now dangjian-web dangjian-worker dangjian-scheduler": ": the test starts the units",
+    }
+    commands = walkthrough_commands().splitlines()
+    for line in instead:
+        assert line in commands, f"the README no longer has: {line}"
+    script = "\n".join(relocate(instead.get(line, line)) for line in commands)
+
+    units = Units(root / "etc/systemd/system", relocate)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_") and k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}},
+           "DJANGO_SUPERUSER_PASSWORD": "walk-Through-password-1"}
+    subprocess.run(["redis-cli", "-n", str(REDIS_DB), "FLUSHDB"], check=True, capture_output=True)
+    try:
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        service = pwd.getpwnam(USER)
+        assert service.pw_uid < 1000 and service.pw_shell == "/usr/sbin/nologin"  # a system user
+        assert "www-data" in grp.getgrnam(USER).gr_mem
+        assert "appendonly yes\nappendfsync everysec\n" in (root / "etc/redis/redis.conf").read_text()
+        mode = env_file.stat()
+        assert (stat.S_IMODE(mode.st_mode), mode.st_uid, mode.st_gid) == (0o640, 0, service.pw_gid)
+        assert "change-me" not in env_file.read_text()
+        assert stat.S_IMODE(data.stat().st_mode) == 0o750
+
+        for unit in ("dangjian-web", "dangjian-worker", "dangjian-scheduler"):
+            units.start(unit, root / f"{unit}.log")
+        base = f"http://127.0.0.1:{web_port}"
+        wait_for(lambda: get(base + "/healthz")[0] == 200, "the site through nginx")
+
+        def as_root(*args: str) -> subprocess.CompletedProcess:
+            """A dangjian command as the README runs them: root, with the environment file loaded."""
+            command = "set -a; . /etc/dangjian/dangjian.env; set +a; /opt/dangjian/.venv/bin/dangjian " + " ".join(args)
+            return subprocess.run(["bash", "-c", relocate(command)], env=env, capture_output=True, text=True, timeout=600)
+
+        # Root's commands run as the service user.
+        whoami = as_root("shell", "--no-imports", "-c", "'import os; print(os.geteuid(), os.getegid())'")
+        assert whoami.stdout.split() == [str(service.pw_uid), str(service.pw_gid)], whoami.stderr
+        assert "True" in as_root("shell", "--no-imports", "-c", "'from django.contrib.auth.models import User; print(User.objects.get(username=\"admin\").is_superuser)'").stdout
+
+        loaded = as_root("demo", "--articles", "3", "--cities", "0")
+        assert loaded.returncode == 0, loaded.stderr
+        status, _headers, home = get(base + "/")
+        assert status == 200
+        article = re.search(r'href="(/a/\d+/)"', home).group(1)
+        assert get(base + article)[0] == 200
+        status, headers, page = get(base + article)
+        assert (status, headers.get("X-Page-Cache")) == (200, "HIT-nginx") and "浏览" in page  # nginx reads the web's cache files
+        assert get(base + "/static/pageviews/beacon.js")[0] == 200  # and the collected static files
+        wait_for(lambda: json.loads(get(base + "/readyz?full=1")[2])["checks"] == {"database": "ok", "cache": "ok", "scheduler": "ok", "worker": "ok"},
+                 "the worker's and the scheduler's heartbeats")
+        assert owned_by_the_service(data, service.pw_uid) == []
+
+        # Backup and restore, run as root with the web stopped, as the README says.
+        archive = data / "site.tar"
+        assert as_root("backup", str(archive)).returncode == 0
+        units.stop("dangjian-web")
+        restored = as_root("restore", str(archive))
+        assert restored.returncode == 0, restored.stderr
+        units.start("dangjian-web", root / "dangjian-web.log")
+        wait_for(lambda: get(base + article)[0] == 200, "the article after the restore")
+        assert owned_by_the_service(data, service.pw_uid) == []
+    finally:
+        units.stop_all()
+        subprocess.run(["nginx", "-c", str(wrapper), "-s", "stop"], capture_output=True)
+        _postgres("dropdb", "--if-exists", "--force", USER)
+        _postgres("dropuser", "--if-exists", USER)
+        _remove_user()
+        subprocess.run(["redis-cli", "-n", str(REDIS_DB), "FLUSHDB"], capture_output=True)
+        for log in sorted(root.glob("*.log")):
+            print(f"== {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+        shutil.rmtree(root, ignore_errors=True)
