@@ -255,7 +255,7 @@ def test_the_readme_production_section_works_as_written(tmp_path):
         # Root's commands run as the service user.
         whoami = as_root("shell", "--no-imports", "-c", "'import os; print(os.geteuid(), os.getegid())'")
         assert whoami.stdout.split() == [str(service.pw_uid), str(service.pw_gid)], whoami.stderr
-        assert "True" in as_root("shell", "--no-imports", "-c", "'from django.contrib.auth.models import User; print(User.objects.get(username=\"admin\").is_superuser)'").stdout
+        assert "True" in as_root("shell", "--no-imports", "-c", "'from django.contrib.auth import get_user_model; print(get_user_model().objects.get(username=\"admin\").is_superuser)'").stdout
 
         loaded = as_root("demo", "--articles", "3", "--cities", "0")
         assert loaded.returncode == 0, loaded.stderr
