@@ -279,6 +279,10 @@ def test_the_readme_production_section_works_as_written(tmp_path):
         units.start("dangjian-web", root / "dangjian-web.log")
         wait_for(lambda: get(base + article)[0] == 200, "the article after the restore")
         assert owned_by_the_service(data, service.pw_uid) == []
+    except BaseException:
+        for log in sorted(root.glob("*.log")):
+            print(f"== {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+        raise
     finally:
         units.stop_all()
         subprocess.run(["nginx", "-c", str(wrapper), "-s", "stop"], capture_output=True)
@@ -286,6 +290,4 @@ def test_the_readme_production_section_works_as_written(tmp_path):
         _postgres("dropuser", "--if-exists", USER)
         _remove_user()
         subprocess.run(["redis-cli", "-n", str(REDIS_DB), "FLUSHDB"], capture_output=True)
-        for log in sorted(root.glob("*.log")):
-            print(f"== {log.name}\n{log.read_text(errors='replace')[-3000:]}")
         shutil.rmtree(root, ignore_errors=True)
