@@ -12,7 +12,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 
+from .middleware import code_version
 from .tasks import HEARTBEAT_KEY, SCHEDULER_HEARTBEAT_KEY
+
+# Taken when the app is loaded (HealthMiddleware imports this module): the code on disk may
+# be newer than the code this process runs.
+RUNNING_VERSION = code_version()
 
 # The worker records a heartbeat every 15 s (a task the scheduler enqueues), the scheduler
 # its own every 15 s; allow a few misses.
@@ -22,8 +27,9 @@ logger = logging.getLogger(__name__)
 
 
 def healthz(request):
-    """The process is alive and answering; touches nothing else."""
-    return JsonResponse({"status": "ok"})
+    """The process is alive and answering; touches nothing else. `version` is the code this
+    process runs (`dangjian upgrade` waits until every web process runs the new code)."""
+    return JsonResponse({"status": "ok", "version": RUNNING_VERSION})
 
 
 def web_checks() -> dict[str, str]:

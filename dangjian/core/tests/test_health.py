@@ -23,7 +23,9 @@ def _no_heartbeats():
 
 
 def test_readyz_is_about_this_host_and_full_names_the_scheduler_and_the_worker(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    from dangjian.core.middleware import code_version
+
+    assert client.get("/healthz").json() == {"status": "ok", "version": code_version()}
     response = client.get("/readyz")
     assert response.status_code == 200, "no worker or scheduler has run: this host still serves"
     assert response.json()["checks"] == {"database": "ok", "cache": "ok"} and response["Cache-Control"] == "no-store"

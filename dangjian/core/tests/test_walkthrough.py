@@ -20,6 +20,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -32,13 +33,50 @@ CHECKOUT = Path(__file__).resolve().parents[3]
 USER = "dangjian"
 HOST = "dangjian.example.cn"
 REDIS_DB = 13
-MARKER = "<!-- production-walkthrough -->"
+READERS = 4
 
 
-def walkthrough_commands() -> str:
+def readme_commands(marker: str) -> list[str]:
+    """The lines of the shell block after `marker` in README.md."""
     text = (CHECKOUT / "README.md").read_text(encoding="utf-8")
-    assert MARKER in text, "README.md lost its production walkthrough"
-    return text.split(MARKER, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    assert marker in text, f"README.md lost its block {marker}"
+    return text.split(marker, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+
+
+def shell_script(commands: list[str], instead: dict[str, str], relocate) -> str:
+    """The README's lines, each line the test runs differently replaced: every replaced line
+    must be in the README as written, so an edit there makes the test say so."""
+    for line in instead:
+        assert line in commands, f"the README no longer has: {line}"
+    return "\n".join(relocate(instead.get(line, line)) for line in commands)
+
+
+class Readers:
+    """Readers fetching pages through nginx in threads, every answer's status kept."""
+
+    def __init__(self, urls: list[str]):
+        self.urls, self.statuses, self.stop = urls, [], threading.Event()
+        self.threads = [threading.Thread(target=self._read, args=(n,)) for n in range(READERS)]
+
+    def _read(self, offset: int) -> None:
+        n = offset
+        while not self.stop.is_set():
+            try:
+                status = get(self.urls[n % len(self.urls)])[0]
+            except OSError as error:
+                status = f"{type(error).__name__}: {error}"
+            self.statuses.append(status)
+            n += 1
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
 
 
 def _requirements() -> str | None:
@@ -193,6 +231,9 @@ def test_the_readme_production_section_works_as_written(tmp_path):
     def relocate(text: str) -> str:
         return re.sub(r"(?<![\w.])/(etc|opt|var/lib)/", lambda m: f"{root}/{m.group(1)}/", text)
 
+    # The clone's origin: the upgrade pulls a new commit from it.
+    upstream = root / "upstream"
+    subprocess.run(["git", "clone", "-q", str(CHECKOUT), str(upstream)], check=True)
     app_port, web_port = free_port(), free_port()
     wrapper = root / "nginx.conf"
     wrapper.write_text(
@@ -210,7 +251,7 @@ def test_the_readme_production_section_works_as_written(tmp_path):
     # changes one makes the test say so rather than silently run something else.
     instead = {
         "apt-get install -y git python3-venv postgresql redis-server nginx": "true  # packages installed by .ci/run",
-        "git clone 仓库地址 /opt/dangjian": f"git clone -q {CHECKOUT} /opt/dangjian",
+        "git clone 仓库地址 /opt/dangjian": f"git clone -q {upstream} /opt/dangjian",
         "cd /opt/dangjian && python3 dev.py setup": "cd /opt/dangjian && /usr/bin/python3 dev.py setup >/dev/null",
         "systemctl restart redis-server": "true  # the test's Redis keeps running",
         "editor /etc/dangjian/dangjian.env": "printf '%s\\n' " + " ".join(f"'{k}={v}'" for k, v in site_settings.items()) + " >> /etc/dangjian/dangjian.env",
@@ -221,10 +262,7 @@ def test_the_readme_production_section_works_as_written(tmp_path):
         "systemctl daemon-reload": "true  # no systemd here",
         "systemctl enable --now dangjian-web dangjian-worker dangjian-scheduler": "true  # the test starts the units",
     }
-    commands = walkthrough_commands().splitlines()
-    for line in instead:
-        assert line in commands, f"the README no longer has: {line}"
-    script = "\n".join(relocate(instead.get(line, line)) for line in commands)
+    script = shell_script(readme_commands("<!-- production-walkthrough -->"), instead, relocate)
 
     units = Units(root / "etc/systemd/system", relocate)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_") and k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}},
@@ -278,6 +316,38 @@ def test_the_readme_production_section_works_as_written(tmp_path):
         assert restored.returncode == 0, restored.stderr
         units.start("dangjian-web", root / "dangjian-web.log")
         wait_for(lambda: get(base + article)[0] == 200, "the article after the restore")
+        assert owned_by_the_service(data, service.pw_uid) == []
+
+        # An upgrade with one migration and a template change, as the README says, while
+        # readers keep reading through nginx: no answer but 2xx.
+        migrations = upstream / "dangjian/core/migrations"
+        latest = sorted(path.stem for path in migrations.glob("0*.py"))[-1]
+        (migrations / "0900_upgrade_probe.py").write_text(
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+            f"    dependencies = [('core', '{latest}')]\n"
+            "    operations = [migrations.RunSQL('CREATE TABLE upgrade_probe (id integer)', 'DROP TABLE upgrade_probe')]\n"
+        )
+        base_template = upstream / "dangjian/portal/templates/portal/base.html"
+        base_template.write_text(base_template.read_text() + "<!-- upgraded -->\n")
+        subprocess.run(["git", "-C", str(upstream), "add", "-A"], check=True)
+        subprocess.run(["git", "-C", str(upstream), "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "probe"], check=True)
+        upgrade = shell_script(readme_commands("<!-- upgrade -->"), {
+            "cd /opt/dangjian && git pull && python3 dev.py setup": "cd /opt/dangjian && git pull -q && /usr/bin/python3 dev.py setup >/dev/null",
+            "systemctl restart dangjian-worker dangjian-scheduler": "true  # the test restarts them below",
+        }, relocate)
+        old_workers = {unit: units.running[unit].pid for unit in ("dangjian-worker", "dangjian-scheduler")}
+        with Readers([base + "/", base + article, base + "/?page=2", base + article + "?from=upgrade"]) as readers:
+            done = subprocess.run(["bash", "-euo", "pipefail", "-c", upgrade], cwd=root, env=env, capture_output=True, text=True, timeout=900)
+            for unit in old_workers:
+                units.stop(unit)
+                units.start(unit, root / f"{unit}.log")
+            wait_for(lambda: "<!-- upgraded -->" in get(base + article)[2], "the new template on the article page")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "The web runs the new code" in done.stdout or "新代码" in done.stdout, done.stdout
+        failed = [status for status in readers.statuses if not (isinstance(status, int) and 200 <= status < 300)]
+        print(f"upgrade under load: {len(readers.statuses)} answers, {len(failed)} not 2xx")
+        assert len(readers.statuses) > 100 and failed == []
+        assert _postgres("psql", "-d", USER, "-tAc", "SELECT to_regclass('upgrade_probe') IS NOT NULL").stdout.strip() == "t"
         assert owned_by_the_service(data, service.pw_uid) == []
     except BaseException:
         for log in sorted(root.glob("*.log")):

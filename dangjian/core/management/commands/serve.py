@@ -7,6 +7,10 @@ worker with the scheduler (`dangjian worker --with-scheduler`), so scheduled pub
 other background work need no second command; with Redis they run as their own services.
 If either process dies, both are stopped and serve exits with an error, for the process
 manager to restart.
+
+SIGHUP (`systemctl reload`, `dangjian upgrade`) moves it onto the code now on disk without
+dropping a request: granian starts a new process for each of its workers before it stops the
+old one, on the socket it keeps open; the embedded worker is restarted.
 """
 
 from __future__ import annotations
@@ -79,7 +83,12 @@ class Command(TranslatedCommand):
         if settings.SERVE_RUNS_WORKER:
             children.append(subprocess.Popen([sys.executable, "-m", "dangjian", "worker", "--with-scheduler"]))
         follow_in_thread()  # with Redis: the other hosts' purges, applied to this host's cache
-        raise SystemExit(_supervise(children))
+        pid_file = serve_pid_file()
+        pid_file.write_text(f"{os.getpid()}\n")
+        try:
+            raise SystemExit(_supervise(children))
+        finally:
+            pid_file.unlink(missing_ok=True)
 
 
     @staticmethod
@@ -120,25 +129,47 @@ class Command(TranslatedCommand):
         self.stdout.write(_("Database updated (%(count)s migrations applied).") % {"count": len(pending)})
 
 
+def serve_pid_file():
+    return settings.DATA_DIR / "serve.pid"
+
+
+def _stop(child: subprocess.Popen) -> None:
+    child.terminate()
+    try:
+        child.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
 def _supervise(children: list[subprocess.Popen]) -> int:
-    """Wait until a child exits or we are told to stop; then stop them all."""
-    stopping = False
+    """Wait until a child exits or we are told to stop; then stop them all. On SIGHUP, granian
+    (the first child) respawns its workers and the others are restarted."""
+    stopping = reloading = False
 
     def stop(signum, frame):
         nonlocal stopping
         stopping = True
 
+    def reload(signum, frame):
+        nonlocal reloading
+        reloading = True
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)
     while not stopping and all(child.poll() is None for child in children):
+        if reloading:
+            reloading = False
+            logger.info("reloading onto the code on disk")
+            children[0].send_signal(signal.SIGHUP)
+            for index, child in enumerate(children[1:], start=1):
+                _stop(child)
+                children[index] = subprocess.Popen(child.args)
         time.sleep(0.5)
     for child in children:
         if child.poll() is None:
             child.terminate()
     for child in children:
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        _stop(child)
     return 0 if stopping else 1
