@@ -200,6 +200,10 @@ def wait_for(check, what: str, seconds: float = 90):
         time.sleep(0.5)
 
 
+def redis(*args: str) -> str:
+    return subprocess.run(["redis-cli", "-n", str(REDIS_DB), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def owned_by_the_service(root: Path, uid: int) -> list[str]:
     """Paths below `root` that the service user does not own."""
     wrong = [str(root)] if root.stat().st_uid != uid else []
@@ -267,7 +271,7 @@ def test_the_readme_production_section_works_as_written(tmp_path):
     units = Units(root / "etc/systemd/system", relocate)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_") and k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}},
            "DJANGO_SUPERUSER_PASSWORD": "walk-Through-password-1"}
-    subprocess.run(["redis-cli", "-n", str(REDIS_DB), "FLUSHDB"], check=True, capture_output=True)
+    redis("FLUSHDB")
     try:
         done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -306,6 +310,10 @@ def test_the_readme_production_section_works_as_written(tmp_path):
         assert get(base + "/static/pageviews/beacon.js")[0] == 200  # and the collected static files
         wait_for(lambda: json.loads(get(base + "/readyz?full=1")[2])["checks"] == {"database": "ok", "cache": "ok", "scheduler": "ok", "worker": "ok"},
                  "the worker's and the scheduler's heartbeats")
+        # The demo's jobs (search indexing among them) were queued after its transactions
+        # committed: none failed for reading a row not yet there.
+        wait_for(lambda: redis("LLEN", "rq:queue:default") == "0" and redis("ZCARD", "rq:wip:default") == "0", "the demo's jobs")
+        assert int(redis("ZCARD", "rq:finished:default")) > 0 and redis("ZCARD", "rq:failed:default") == "0"
         assert owned_by_the_service(data, service.pw_uid) == []
 
         # Backup and restore, run as root with the web stopped, as the README says.
