@@ -17,6 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from dangjian.core.files import data_dir, private_file_ensure
+from dangjian.core.logs import log_format
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -420,7 +421,7 @@ SILENCED_SYSTEM_CHECKS = [
 
 # Production logs are one JSON object per line (for journald, Loki, ELK); the embedded
 # default keeps plain lines, easier to read in a terminal.
-LOG_FORMAT = env("DANGJIAN_LOG_FORMAT", "json" if REDIS_URL else "plain")
+LOG_FORMAT = log_format()
 # A line per request answered by `dangjian serve` (core/accesslog.py); nginx logs its own.
 ACCESS_LOG = env_bool("DANGJIAN_ACCESS_LOG", False)
 LOGGING = {

@@ -112,6 +112,21 @@ def test_production_logs_are_one_json_object_per_line(tmp_path):
     assert any(entry["logger"].startswith("_granian") for entry in entries)
 
 
+def test_in_json_mode_migrate_output_and_a_crash_at_start_are_json_lines_too(tmp_path):
+    import json
+
+    env = clean_env(tmp_path, DANGJIAN_LOG_FORMAT="json")
+    migrated = dangjian("migrate", "--noinput", env=env)
+    entries = [json.loads(line) for line in (migrated.stdout + migrated.stderr).splitlines()]  # each line is JSON
+    assert migrated.returncode == 0 and any("Applying wagtailcore." in entry["message"] for entry in entries)
+    crashed = dangjian("serve", env={**env, "DANGJIAN_WORKERS": "many"})
+    entries = [json.loads(line) for line in (crashed.stdout + crashed.stderr).splitlines()]
+    assert crashed.returncode != 0 and len(entries) == 1
+    assert entries[0]["level"] == "CRITICAL" and "invalid literal for int()" in entries[0]["exception"]
+    plain = dangjian("serve", env={**env, "DANGJIAN_WORKERS": "many", "DANGJIAN_LOG_FORMAT": "plain"})
+    assert plain.stderr.startswith("Traceback")  # the control: without JSON mode, Python's own output
+
+
 def test_the_access_log_has_a_json_line_per_request_with_the_resolved_client(tmp_path):
     import json
 
