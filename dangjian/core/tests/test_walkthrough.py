@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -201,6 +202,38 @@ def wait_for(check, what: str, seconds: float = 90):
         time.sleep(0.5)
 
 
+def admin_upload_image(base: str, password: str) -> None:
+    """Log in to the admin through nginx and upload an image, as an editor does."""
+    import http.cookiejar
+    import io
+    import uuid
+
+    from PIL import Image
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def send(path: str, data: bytes | None = None, content_type: str = "application/x-www-form-urlencoded") -> str:
+        headers = {"Host": HOST, "Referer": base + path} | ({"Content-Type": content_type} if data else {})
+        with opener.open(urllib.request.Request(base + path, data=data, headers=headers), timeout=30) as response:
+            return response.read().decode()
+
+    def token(html: str) -> str:
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    login = token(send("/admin/login/"))
+    send("/admin/login/", urllib.parse.urlencode({"csrfmiddlewaretoken": login, "username": "admin", "password": password}).encode())
+    form = token(send("/admin/images/add/"))
+    png = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 16, 46)).save(png, "PNG")
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in {"csrfmiddlewaretoken": form, "title": "升级后上传"}.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.png"\r\n'
+                 f"Content-Type: image/png\r\n\r\n".encode() + png.getvalue() + f"\r\n--{boundary}--\r\n".encode())
+    send("/admin/images/add/", b"".join(parts), f"multipart/form-data; boundary={boundary}")
+    assert "升级后上传" in send("/admin/images/"), "the upload is not in the image library"
+
+
 def redis(*args: str) -> str:
     return subprocess.run(["redis-cli", "-n", str(REDIS_DB), *args], capture_output=True, text=True, check=True).stdout.strip()
 
@@ -327,6 +360,10 @@ def test_the_readme_production_section_works_as_written(tmp_path):
         assert restored.returncode == 0, restored.stderr
         units.start("dangjian-web", root / "dangjian-web.log")
         wait_for(lambda: get(base + article)[0] == 200, "the article after the restore")
+        admin_upload_image(base, env["DJANGO_SUPERUSER_PASSWORD"])  # the web writes into the restored media
+        uploaded = list((data / "media" / "original_images").glob("upload*.png"))
+        assert len(uploaded) == 1 and uploaded[0].stat().st_uid == service.pw_uid
+        assert get(base + "/media/original_images/" + uploaded[0].name)[0] == 200  # nginx serves it
         assert owned_by_the_service(data, service.pw_uid) == []
 
         # An upgrade with one migration and a template change, as the README says, while
