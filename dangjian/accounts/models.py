@@ -85,7 +85,6 @@ class PhoneCode(models.Model):
     expires_at = models.DateTimeField()
     failures = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
-    send_status = models.CharField(max_length=10, default="queued")  # queued, sent, failed
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["phone", "purpose"], name="accounts_one_code_per_phone_purpose")]
@@ -99,7 +98,6 @@ class LoginRecord(models.Model):
         WRONG_CODE = "wrong_code", _("Wrong or expired code")
         WRONG_PASSWORD = "wrong_password", _("Wrong password")
         LOCKED = "locked", _("Locked out")
-        THROTTLED = "throttled", _("Too many attempts")
 
     class Method(models.TextChoices):
         SMS = "sms", _("SMS code")

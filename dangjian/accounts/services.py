@@ -26,6 +26,7 @@ from dangjian.core.clientip import client_network, client_prefix
 from .limits import Limit, Refusal, counters
 from .models import LoginRecord, PhoneCode
 from .phone import mask_phone
+from .selectors import code_request_status_key
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +128,6 @@ def _code_hash(phone: str, purpose: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _status_key(request_id: str) -> str:
-    return f"accounts:code-request:{request_id}"
-
-
 def phone_code_request(*, phone: str, purpose: str, ip: str, session_key: str, now: float | None = None) -> CodeRequest:
     """Ask for a code to `phone` (already normalized). The same answer for every number,
     registered or not, throttled or not; the SMS goes out in the background."""
@@ -140,15 +137,11 @@ def phone_code_request(*, phone: str, purpose: str, ip: str, session_key: str, n
     if refused is not None:
         return CodeRequest("", refused)
     request_id = uuid.uuid4().hex
-    cache.set(_status_key(request_id), "queued", 15 * 60)
+    cache.set(code_request_status_key(request_id), "queued", 15 * 60)
     # The number's own limits are applied in the task, so that this request does exactly
     # the same work for every number (bench/login_timing.py).
     send_phone_code.enqueue(phone=phone, purpose=purpose, request_id=request_id, now=now)
     return CodeRequest(request_id)
-
-
-def code_request_status(request_id: str) -> str:
-    return cache.get(_status_key(request_id), "sent")
 
 
 def phone_code_send(*, phone: str, purpose: str, request_id: str, now: float | None = None) -> None:
@@ -161,14 +154,14 @@ def phone_code_send(*, phone: str, purpose: str, request_id: str, now: float | N
     limits = phone_limits(phone, known=known) + _send_buckets(time.time() if now is None else now)
     if counters().consume(limits, now=now) is not None:
         logger.info("code for %s not sent: limit reached", mask_phone(phone))
-        cache.set(_status_key(request_id), "sent", 15 * 60)
+        cache.set(code_request_status_key(request_id), "sent", 15 * 60)
         return
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         PhoneCode.objects.update_or_create(
             phone=phone, purpose=purpose,
             defaults=dict(code_hash=_code_hash(phone, purpose, code), expires_at=timezone.now() + dt.timedelta(minutes=CODE_MINUTES),
-                          failures=0, used_at=None, send_status="queued"),
+                          failures=0, used_at=None),
         )
     try:
         backend().send_code(phone, code, CODE_MINUTES)
@@ -176,9 +169,9 @@ def phone_code_send(*, phone: str, purpose: str, request_id: str, now: float | N
         logger.error("SMS to %s failed: %s", mask_phone(phone), error)
         counters().release(limits, now=now)
         PhoneCode.objects.filter(phone=phone, purpose=purpose).delete()
-        cache.set(_status_key(request_id), "failed", 15 * 60)
+        cache.set(code_request_status_key(request_id), "failed", 15 * 60)
         return
-    cache.set(_status_key(request_id), "sent", 15 * 60)
+    cache.set(code_request_status_key(request_id), "sent", 15 * 60)
     used = counters().count(sms_budget_limit())
     if used >= settings.SMS_BUDGET_WARNING:
         logger.warning("SMS budget: %d of %d messages used today", used, settings.SMS_DAILY_BUDGET)
@@ -289,8 +282,9 @@ def password_captcha_required(username: str) -> bool:
     return counters().count(item) >= item.limit
 
 
-def user_for_phone(phone: str):
-    """The account with this verified number, created at its first successful verification."""
+def user_get_or_create(*, phone: str):
+    """The account with this verified number, created at its first successful verification
+    (an existing account's number is marked verified)."""
     User = get_user_model()
     user = User.objects.filter(phone=phone).first()
     if user is None:
@@ -328,27 +322,6 @@ def login_records_purge(*, now: dt.datetime | None = None) -> int:
 def user_sessions_end(*, user) -> None:
     """Log the user out of every browser: the session hash includes session_epoch."""
     get_user_model().objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
-
-
-def user_data_export(*, user) -> dict:
-    """What the site keeps about a person (个人信息保护法: the right to a copy)."""
-    records = LoginRecord.objects.filter(user=user).order_by("-created_at")
-    return {
-        "user_name": user.get_username(),
-        "mobile_number": user.phone,
-        "phone_verified": user.phone_verified,
-        "display_name": user.display_name,
-        "real_name": user.real_name,
-        "organization": user.organization,
-        "email": user.email,
-        "date_joined": user.date_joined.isoformat(),
-        "last_login": user.last_login.isoformat() if user.last_login else None,
-        "groups": sorted(user.groups.values_list("name", flat=True)),
-        "login_records": [
-            {"time": r.created_at.isoformat(), "method": r.method, "result": r.result, "ip": r.ip, "browser": r.user_agent}
-            for r in records
-        ],
-    }
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from wagtail.admin.views.account import LoginView as WagtailLoginView
 from dangjian.core.clientip import client_ip
 from dangjian.core.redirects import safe_next
 
-from . import services
+from . import selectors, services
 from .forms import CodeForm, PhoneForm, ProfileForm, normalize_code
 from .models import LoginRecord, PhoneCode
 from .phone import mask_phone
@@ -66,7 +66,7 @@ def login_code(request):
             form.add_error(None, too_many_guesses(refused))
         else:
             if right:
-                user = services.user_for_phone(phone)
+                user = services.user_get_or_create(phone=phone)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 services.login_record_add(identifier=phone, method=LoginRecord.Method.SMS, result=LoginRecord.Result.SUCCESS,
                                           ip=ip, user_agent=agent, user=user)
@@ -79,7 +79,7 @@ def login_code(request):
                 form.add_captcha()
     return render(request, "accounts/login_code.html", {
         "form": form, "masked_phone": mask_phone(phone), "minutes": services.CODE_MINUTES,
-        "status": services.code_request_status(pending["request"]), "phone": phone, "next": pending.get("next", "/"),
+        "status": selectors.code_request_status(pending["request"]), "phone": phone, "next": pending.get("next", "/"),
         "show_sms_log": settings.DEBUG and settings.SMS_BACKEND == "console",
         "demo_sms": console_last_message(phone) if settings.DEBUG and settings.SMS_BACKEND == "console" else "",
     })
@@ -92,7 +92,7 @@ def too_many_guesses(refused: services.TooManyGuesses) -> str:
 
 def login_code_status(request):
     pending = request.session.get(SESSION_KEY)
-    status = services.code_request_status(pending["request"]) if pending else "none"
+    status = selectors.code_request_status(pending["request"]) if pending else "none"
     return JsonResponse({"status": status}, headers={"Cache-Control": "no-store"})
 
 
@@ -154,7 +154,7 @@ def profile_phone(request):
 
 @login_required
 def profile_export(request):
-    data = services.user_data_export(user=request.user)
+    data = selectors.user_data_export(user=request.user)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = 'attachment; filename="my-data.json"'
     response["Cache-Control"] = "no-store"

@@ -15,6 +15,7 @@ from dangjian.accounts import services as accounts
 from dangjian.accounts.forms import PhoneForm
 from dangjian.accounts.models import PhoneCode
 from dangjian.accounts.phone import mask_phone
+from dangjian.accounts.selectors import code_request_status
 from dangjian.core.clientip import client_ip
 
 from . import regions, services
@@ -64,7 +65,7 @@ def apply(request):
             return redirect("cities:application", reference=application.reference)
     return render(request, "cities/apply.html", {
         "form": form, "masked_phone": mask_phone(pending["phone"]), "provinces": [(p, regions.children_of(p.code)) for p in regions.provinces()],
-        "status": accounts.code_request_status(pending["request"]) if needs_code else "", "needs_code": needs_code,
+        "status": code_request_status(pending["request"]) if needs_code else "", "needs_code": needs_code,
     })
 
 
