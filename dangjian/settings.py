@@ -222,7 +222,7 @@ else:
             "KEY_PREFIX": env("DANGJIAN_CACHE_PREFIX", "dangjian"),
         },
         # Wagtail writes every rendition it shows back to this cache: in the file cache that
-        # cost ~0.7 ms an image, 15 ms a channel page (bench/pages.py). Rendition keys change
+        # is a file write per image shown (bench/README.md). Rendition keys change
         # with the focal point, so a per-process copy is only stale when an image file is
         # replaced, and then for at most the timeout.
         "renditions": {

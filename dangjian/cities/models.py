@@ -119,8 +119,8 @@ class CityChannelPage(Page):
 
 
 class CityArticleCount(models.Model):
-    """Published articles below a city, for the directory (counting them there took 200 ms
-    at 100,000 articles). Not on the page row: publishing the city page's revision would put
+    """Published articles below a city, for the directory (counting them there is too slow
+    with hundreds of cities: bench/README.md). Not on the page row: publishing the city page's revision would put
     the revision's old count back. Kept by signals.py after each commit."""
 
     city = models.OneToOneField(CityChannelPage, on_delete=models.CASCADE, primary_key=True, related_name="article_count")

@@ -148,10 +148,9 @@ class SqliteBuffer:
         # One connection per thread and process (a connection must not cross a fork).
         db = getattr(self._local, "db", None)
         if db is None or self._local.pid != os.getpid():
-            # SQLite's busy handler sleeps 1, 2, 5, 10… ms while another writer holds the
-            # lock, which puts p99 near 300 ms under 6,000 beacons/s; retrying in finer
-            # steps cut that to 49 ms but also cut throughput by 40% (bench/pageviews.py).
-            # Nobody waits for a beacon's answer, so throughput wins.
+            # SQLite's own busy handler, although its growing sleeps put a long tail on a
+            # beacon's latency: finer retries shortened the tail but cost more throughput,
+            # and nobody waits for a beacon's answer (figures in bench/README.md).
             private_file_ensure(self.path)
             db = sqlite3.connect(self.path, timeout=20, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA synchronous = NORMAL")
@@ -164,8 +163,8 @@ class SqliteBuffer:
 
     def record(self, *, page_id: int, visitor_keys: list[str], rate_key: str, cap_key: str, now: float) -> Recorded:
         # One transaction per beacon, in the request's own thread. Batching them through one
-        # thread per process (as RedisBuffer does) measured slower here: 4,900/s against
-        # 5,800/s, p99 810 ms, since a batch waits whole for the other process's lock.
+        # thread per process (as RedisBuffer does) is slower here: a batch waits whole for
+        # the other process's lock (figures in bench/README.md).
         until = int(now) + settings.PAGEVIEWS_DEDUP_SECONDS
         minute = int(now // 60)
         with _writing(self._db()) as db:

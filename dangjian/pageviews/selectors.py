@@ -66,7 +66,7 @@ def ranking(*, scope: Page, window: str, now: dt.datetime, limit: int = HOT_LIST
 def rankings(*, scopes: list[Page], window: str, now: dt.datetime, limit: int = HOT_LIST_LENGTH) -> dict[int, list[tuple[int, int]]]:
     """ranking() of many scopes at once: the views of every article read in the window are
     fetched once and handed to each scope above the article (and to the channels it is
-    recommended to). One query per scope took 100 s for 1,200 scopes (300 cities)."""
+    recommended to): one query per scope does not scale to hundreds of cities (bench/README.md)."""
     from dangjian.portal.models import channel_extra_article_ids
 
     articles = _articles().live().public()

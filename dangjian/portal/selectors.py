@@ -25,8 +25,8 @@ def with_covers(articles):
 
 def published_channels():
     """Published channels readers may see, in tree order. The ids come from the channel
-    table first: joined from the page side, SQLite walked every page of the site to find the
-    few channels (12 ms at 20,000 articles, on every search page and in every header)."""
+    table first: joined from the page side, SQLite walks every page of the site to find the
+    few channels, on every search page and in every header (figures in bench/README.md)."""
     # order_by(): Wagtail orders pages by path, which would join the page table for the ids.
     ids = list(ChannelPage.objects.order_by().values_list("pk", flat=True))
     return ChannelPage.objects.live().public().filter(pk__in=ids).order_by("path")

@@ -67,8 +67,8 @@ class SQLiteEngine:
 
     # FTS5 options during a rebuild and after it (FTS5's defaults): no merging while rows
     # arrive, none forced before 1,000 segments (FTS5 allows 2,000; a rebuild writes one a
-    # batch), and 64 MB of words in memory before they are written out (a batch of 1,000
-    # bench articles made 46 segments with 1 MB, 2 with 16 MB, 1 with 64 MB).
+    # batch), and 64 MB of words in memory before they are written out, enough for a batch
+    # to make one segment (figures in bench/README.md).
     BULK_OPTIONS = {"automerge": (0, 4), "crisismerge": (1000, 16), "hashsize": (64 * 2**20, 2**20)}
 
     @staticmethod
@@ -80,8 +80,7 @@ class SQLiteEngine:
     def store(self, documents: Sequence, encoded: Sequence[tuple]) -> None:
         """Rows go in by ascending sort key: FTS5 writes its pending words out as a new
         segment whenever a rowid is not above the last one, so a batch in page order (random
-        publish times) made one segment per article, all merged again later (20,000
-        articles: 32.2 s of inserts unsorted, 18.7 s sorted)."""
+        publish times) would make one segment per article, all merged again later."""
         SearchDocument.objects.bulk_create(documents)
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -92,9 +91,8 @@ class SQLiteEngine:
     def bulk_load(self):
         """For a rebuild: each batch written as one segment (its words held in memory until
         the commit, not flushed every megabyte), all segments merged once at the end rather
-        than as rows arrive, with a larger page cache. Measured at 100,000 articles: 168 s
-        with FTS5's defaults for the first two (the segments of a batch, and merges of 64
-        of them, written again and again), 141 s so."""
+        than as rows arrive, with a larger page cache: with FTS5's defaults the segments of a
+        batch, and merges of them, are written again and again (figures in bench/README.md)."""
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -200000")
             for option, value in self.BULK_OPTIONS.items():
@@ -108,8 +106,8 @@ class SQLiteEngine:
                 cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
                 cursor.execute("PRAGMA cache_size = -2000")
                 # A rebuild leaves gigabytes in the write-ahead log; until they are copied back,
-                # every later commit tries again (search pages, which record the query, took
-                # 150 ms instead of 15 at 100,000 articles). Not possible inside a transaction.
+                # every later commit tries again, search pages (which record the query)
+                # included. Not possible inside a transaction.
                 if not connection.in_atomic_block:
                     cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -241,9 +239,9 @@ class PostgresEngine:
                 # Statistics for the planner and PostgresEngine.newest; outside a transaction
                 # also the old rows of a rebuild cleared, and the visibility map set, which
                 # lets the sort-key index answer without reading the table. The ranking rows
-                # too: until then the first search to read a row marked it as committed and
-                # wrote its page again (right after a rebuild of 100,000 articles, 60 new
-                # queries took p50 19.3 ms, p90 47.1; after VACUUM, 1.4 s, 5.5 and 11.1).
+                # too: until then the first search to read a row marks it as committed and
+                # writes its page again, which made the first searches after a rebuild
+                # many times slower (figures in bench/README.md).
                 for table in ["search_searchdocument", "search_searchvector", "search_searchrank"]:
                     cursor.execute(f"ANALYZE {table}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {table}")
 

@@ -28,8 +28,8 @@ from . import segmenter
 from .backends import Query, engine
 from .models import KEY_SHIFT, SearchDocument, SearchQueryDay
 
-# Measured at 100,000 articles: ranking the newest 1,000 matches cost PostgreSQL ~10 ms a
-# search (reading 1,000 vectors); 300 keeps the page fast and still reaches back weeks.
+# Ranking reads a vector per candidate: 1,000 candidates made a search noticeably slower
+# (bench/README.md); 300 keeps the page fast and still reaches back weeks.
 RELEVANCE_POOL = 300
 RELEVANCE_STEPS = 5
 # Results beyond this are counted but not listed, as in the big search engines.

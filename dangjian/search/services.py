@@ -38,7 +38,7 @@ def prepare_documents(page_ids: list[int], jieba=None) -> list[tuple[SearchDocum
     """The documents and their encoded words for these pages, those still searchable (reads only)."""
     jieba = jieba or segmenter.segmenter_for_rebuild()  # one dictionary check, not one per text
     # Unordered: ordered by tree path (Page's default), SQLite with planner statistics read
-    # every page in path order for each batch, and a rebuild took 10 times as long.
+    # every page in path order for each batch (figures in bench/README.md).
     pages = list(searchable_articles().filter(pk__in=page_ids).order_by())
     # The channel and every page between it and the home page (a city channel for a city's
     # column): each is a scope the search can be limited to.

@@ -1,5 +1,5 @@
-"""Every command of ours explains itself in Chinese with --help (argparse once crashed on
-the lazily translated help texts)."""
+"""Every command of ours explains itself in Chinese with --help; argparse formats the lazily
+translated help texts, which must therefore be strings by then."""
 
 import pytest
 
