@@ -28,4 +28,5 @@ def test_interface_and_admin_gaps_are_chinese():
         assert translation.gettext("Save changes") == "保存修改"
         # The portal's generic words must not override Wagtail's admin translations.
         assert translation.gettext("Pages") == "页面"
-        assert translation.gettext("Published") != "发布时间"
+        assert translation.gettext("Published") == "已发布"  # Wagtail's, not the portal's 发布时间
+        assert translation.pgettext("portal", "Published") == "发布时间"

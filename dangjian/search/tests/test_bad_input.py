@@ -33,6 +33,10 @@ def test_nasty_queries_get_a_page(client, search_archive, query):
     html = response.content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "onerror=alert(1)>" not in html
+    # A search page that answered the query: results, none found, or no words to search for
+    # (a query of blanks only is no query: the empty search page).
+    outcomes = [marker in html for marker in ("共找到 ", "没有找到与", "搜索内容中没有可以搜索的文字或数字")]
+    assert sum(outcomes) == (1 if query.strip() else 0), outcomes
 
 
 def test_long_query_is_cut_with_a_message(client, search_archive):
