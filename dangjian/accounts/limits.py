@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cache
 
@@ -41,7 +42,36 @@ class Refusal:
     retry_after: int
 
 
-class DatabaseCounters:
+class Counters(ABC):
+    """What a counter backend provides. `now` (seconds since the epoch) defaults to the
+    clock; tests pass it to cross windows without waiting."""
+
+    @abstractmethod
+    def consume(self, limits: list[Limit], *, now: float | None = None) -> Refusal | None:
+        """Count one event against every limit, atomically and all or nothing: None when
+        counted, else the first full limit and the seconds until its window ends."""
+
+    @abstractmethod
+    def counts(self, items: list[Limit], *, now: float | None = None) -> list[int]:
+        """Events in the current window of each, without counting one."""
+
+    def count(self, item: Limit, *, now: float | None = None) -> int:
+        return self.counts([item], now=now)[0]
+
+    @abstractmethod
+    def release(self, limits: list[Limit], *, now: float | None = None) -> None:
+        """Give back one event (a send the provider refused must not use up the quota)."""
+
+    @abstractmethod
+    def purge(self, *, now: float | None = None) -> int:
+        """Delete expired counters; how many (0 where they expire by themselves)."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Forget every counter (tests and `demo --reset`)."""
+
+
+class DatabaseCounters(Counters):
     def consume(self, limits: list[Limit], *, now: float | None = None) -> Refusal | None:
         now = int(time.time() if now is None else now)
         with transaction.atomic(), connection.cursor() as cursor:
@@ -60,11 +90,8 @@ class DatabaseCounters:
                     return Refusal(item, max(1, int(expires) - now))
         return None
 
-    def count(self, item: Limit, *, now: float | None = None) -> int:
-        return self.counts([item], now=now)[0]
-
     def counts(self, items: list[Limit], *, now: float | None = None) -> list[int]:
-        """Events in the current window of each, in one query."""
+        # One query for all of them.
         now = int(time.time() if now is None else now)
         keys = [item.counter_key() for item in items]
         with connection.cursor() as cursor:
@@ -74,7 +101,6 @@ class DatabaseCounters:
         return [hits.get(key, 0) for key in keys]
 
     def release(self, limits: list[Limit], *, now: float | None = None) -> None:
-        """Give back one event (a send the provider refused must not use up the quota)."""
         now = int(time.time() if now is None else now)
         with transaction.atomic(), connection.cursor() as cursor:
             for item in limits:
@@ -126,7 +152,7 @@ return tonumber(redis.call('HGET', KEYS[1], 'h') or '0')
 """
 
 
-class RedisCounters:
+class RedisCounters(Counters):
     def __init__(self, url: str, prefix: str):
         import redis
 
@@ -143,9 +169,6 @@ class RedisCounters:
         if refused:
             return Refusal(limits[refused - 1], max(1, seconds_left))
         return None
-
-    def count(self, item: Limit, *, now: float | None = None) -> int:
-        return self.counts([item], now=now)[0]
 
     def counts(self, items: list[Limit], *, now: float | None = None) -> list[int]:
         now = int(time.time() if now is None else now)
@@ -167,7 +190,7 @@ class RedisCounters:
 
 
 @cache
-def counters() -> DatabaseCounters | RedisCounters:
+def counters() -> Counters:
     if settings.REDIS_URL:
         return RedisCounters(settings.REDIS_URL, settings.CACHES["default"].get("KEY_PREFIX", "dangjian"))
     return DatabaseCounters()
