@@ -255,7 +255,7 @@ PAGEVIEWS_RATE_LIMIT = int(env("DANGJIAN_VIEWS_RATE_LIMIT", "300"))
 # Views one client address (an IPv6 /64 as a whole) adds to one article in any hour,
 # whatever cookies and user agents it sends (README: 浏览次数).
 PAGEVIEWS_ADDRESS_HOURLY = int(env("DANGJIAN_VIEWS_PER_ADDRESS_HOURLY", "20"))
-# The embedded buffer (without Redis): a SQLite file of its own, see pageviews/buffer.py.
+# The embedded buffer (without Redis): a SQLite file of its own, see pageviews/buffer/.
 PAGEVIEWS_BUFFER_PATH = DATA_DIR / "pageviews-buffer.sqlite3"
 PAGEVIEWS_FLUSH_SECONDS = int(env("DANGJIAN_VIEWS_FLUSH_SECONDS", "5"))
 HOT_LISTS_SECONDS = int(env("DANGJIAN_HOT_LISTS_SECONDS", "300"))

@@ -1,7 +1,7 @@
 """Where views are kept. Never on the page rows: publishing a revision rewrites those rows
 from the revision's copy and would put an old count back.
 
-Views not yet flushed, and who was counted when, live in the buffer (buffer.py): a SQLite
+Views not yet flushed, and who was counted when, live in the buffer (the buffer package): a SQLite
 file of its own in the embedded default, Redis in production.
 """
 

@@ -64,7 +64,7 @@ def views_apply(*, batch_id: str, increments: Increments) -> bool:
 
 
 def pageviews_flush() -> int:
-    """Move one batch of buffered views into the stored counts (see buffer.py for why this
+    """Move one batch of buffered views into the stored counts (see the buffer package for why this
     is exact under crashes); the number of views in the batch, 0 when nothing was pending."""
     buffer = get_buffer()
     batch = buffer.take()

@@ -13,6 +13,7 @@ tsquery syntax.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager, nullcontext
@@ -60,7 +61,47 @@ class Query:
         return len(self.terms) == 1 and is_single_cjk(term)
 
 
-class SQLiteEngine:
+class Engine(ABC):
+    """What a full-text engine provides. Keys are SearchDocument.sort_key values; every
+    method runs on the default database connection, inside the caller's transaction."""
+
+    @staticmethod
+    @abstractmethod
+    def encode(item: IndexedText) -> tuple:
+        """An article's words as the row store() writes (made outside the transaction,
+        possibly in another process during a rebuild)."""
+
+    @abstractmethod
+    def store(self, documents: Sequence, encoded: Sequence[tuple]) -> None:
+        """Write the SearchDocuments and their encoded words (old rows already deleted)."""
+
+    @abstractmethod
+    def bulk_load(self):
+        """A context manager for a rebuild: settings for writing many rows, restored after."""
+
+    @abstractmethod
+    def newest(self, query: Query, *, limit: int, offset: int = 0, title_only: bool = False, total: int | None = None) -> list[int]:
+        """Keys of the newest matches, newest first; `total` (count()) may speed it up."""
+
+    @abstractmethod
+    def scored(self, query: Query, *, limit: int, total: int | None = None) -> dict[int, float]:
+        """{key: relevance, higher is better} for the newest `limit` matches."""
+
+    @abstractmethod
+    def count(self, query: Query) -> int:
+        """How many documents match."""
+
+    @staticmethod
+    def reading():
+        """A context manager around the reads of one search (one snapshot where needed)."""
+        return nullcontext()
+
+    @abstractmethod
+    def size_bytes(self) -> int:
+        """The index's size on disk, for the admin."""
+
+
+class SQLiteEngine(Engine):
     """The FTS5 table search_fts(title, body, scope), rowid = sort key, prefix index of one
     character; a trigger removes a document's words with its row: when the article is
     re-indexed, and when Django cascades the deletion of its page (migration 0001)."""
@@ -152,17 +193,13 @@ class SQLiteEngine:
             cursor.execute(f"SELECT count(*) FROM search_fts WHERE {where}", params)
             return cursor.fetchone()[0]
 
-    @staticmethod
-    def reading():
-        return nullcontext()
-
     def size_bytes(self) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'search_fts%%'")
             return cursor.fetchone()[0]
 
 
-class PostgresEngine:
+class PostgresEngine(Engine):
     """An article's words (title, body and the scope words) are a tsvector in
     search_searchvector (models.SearchVector: a narrow table, fast to count in), what
     ranking needs in search_searchrank (models.SearchRank); the title's words and the scope
@@ -395,5 +432,5 @@ class PostgresEngine:
             return cursor.fetchone()[0]
 
 
-def engine() -> SQLiteEngine | PostgresEngine:
+def engine() -> Engine:
     return PostgresEngine() if connection.vendor == "postgresql" else SQLiteEngine()

@@ -118,7 +118,7 @@ def test_restore_only_reads_members_of_the_archive(tmp_path):
 def test_files_with_secrets_or_personal_data_are_created_0600(tmp_path, settings):
     from dangjian.accounts.sms import ConsoleBackend
     from dangjian.core.files import private_file_ensure
-    from dangjian.pageviews.buffer import SqliteBuffer
+    from dangjian.pageviews.buffer.sqlite import SqliteBuffer
 
     previous = os.umask(0o022)  # the usual umask: files would be world-readable
     try:

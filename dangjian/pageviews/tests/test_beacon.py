@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from dangjian.pageviews import beacon as beacon_module
-from dangjian.pageviews.buffer import RedisBuffer, get_buffer
+from dangjian.pageviews.buffer import get_buffer
+from dangjian.pageviews.buffer.redis import RedisBuffer
 from dangjian.pageviews.models import FlushBatch, ViewTotal
 from dangjian.pageviews.services import pageviews_flush
 from dangjian.pageviews.tests.fixtures import PHONE_UA, new_visitor, send_beacon
