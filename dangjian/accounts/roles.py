@@ -47,11 +47,6 @@ def role_permissions_add(role: str, permissions: list[str]) -> None:
     model_permissions.extend(perm for perm in permissions if perm not in model_permissions)
 
 
-def roles_create(*, group_model=Group) -> None:
-    for name in ROLES:
-        group_model.objects.get_or_create(name=name)
-
-
 def roles_sync(**kwargs) -> None:
     """Give each role exactly the permissions above (post_migrate handler)."""
     from wagtail.models import GroupPagePermission, Page

@@ -4,9 +4,8 @@ a workflow of their own). It replaces the single-step workflow Wagtail seeds at 
 
 from django.db import migrations
 
-from dangjian.accounts.roles import FINAL_REVIEW, FIRST_REVIEW, SECOND_REVIEW
-
-STAGES = [("初审", FIRST_REVIEW), ("复审", SECOND_REVIEW), ("终审", FINAL_REVIEW)]
+# The groups' names as accounts.roles had them: a migration does not read live code.
+STAGES = [("初审", "编辑/初审"), ("复审", "复审"), ("终审", "终审/总编辑")]
 
 
 def create_workflow(apps, schema_editor):

@@ -76,3 +76,17 @@ def test_core_and_portal_templates_include_no_feature_template():
         if app in APPS and app not in allowed
     ]
     assert wrong == []
+
+
+def test_migrations_read_no_live_code_of_the_project():
+    """A migration runs once, years later on a new install: code it imported may have
+    changed meaning by then. Only the references makemigrations writes (a model module's
+    validators and storages) are allowed."""
+    wrong = []
+    for path in sorted(PACKAGE.glob("*/migrations/0*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            wrong += [f"{path.relative_to(PACKAGE)}:{node.lineno} imports {name}" for name in names
+                      if name.startswith("dangjian.") and not name.endswith(".models")]
+    assert wrong == []
