@@ -364,10 +364,8 @@ class PostgresEngine(Engine):
           enough match;
         - otherwise the matches are looked for among the newest articles first, in a window
           that should hold twice as many as wanted; if it holds too few, everywhere.
-        Measured at 100,000 articles, newest 300: 用户 (9,021 matches) 2.7 ms in the window
-        against 10.5 ms everywhere; 作 (a prefix, 79,781 matches) 11 ms walking against 66 ms
-        everywhere, but walking for 畔 (1,294 matches) took 576 ms.
-        A date range is left to the index: its share of the articles is not known."""
+        Walking suits only common words: a rare one would be looked for in most of the archive
+        (figures in bench/README.md). A date range is left to the index: its share of the articles is not known."""
         if title_only or not total or query.key_from is not None or query.key_to is not None:
             return self._newest_matches(query, limit=limit, offset=offset, title_only=title_only)
         documents = self._documents()

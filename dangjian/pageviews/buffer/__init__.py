@@ -102,6 +102,11 @@ class Buffer(ABC):
         does not expire it itself."""
 
     @abstractmethod
+    def is_empty(self) -> bool:
+        """Nothing is stored: no pending views, no visitor or rate state. A refused or
+        malformed beacon must leave the buffer so (tests check it)."""
+
+    @abstractmethod
     def clear(self) -> None:
         """Drop everything buffered (tests and `demo --reset` only)."""
 
