@@ -519,6 +519,16 @@ def test_shared_links_with_tracking_parameters_still_hit(article, query, cacheab
     assert (headers.get("X-Page-Cache") == "HIT") is cacheable
 
 
+def test_cached_pages_are_readable_by_nginx_whatever_the_umask(article, settings):
+    previous = os.umask(0o077)
+    try:
+        wsgi_request(article.url)
+    finally:
+        os.umask(previous)
+    file, _stat = PageCache(settings.PAGE_CACHE_DIR).lookup("localhost", article.url)
+    assert file.stat().st_mode & 0o777 == 0o644  # no secret in a public page; nginx is another user
+
+
 def test_an_unreadable_generation_file_turns_the_cache_off_never_a_500(article, settings):
     """Written by a command run as another user with a mode the web cannot read (here: a
     directory in its place, which root cannot read as a file either)."""
