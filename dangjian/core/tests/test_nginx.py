@@ -23,6 +23,7 @@ from dangjian.testing.processes import (
     dangjian_shell,
     fetch,
     free_port,
+    stop,
 )
 
 
@@ -72,12 +73,7 @@ def nginx_in_front(tmp_path, *, articles: int = 4, tls: bool = False, **extra_en
         yield base, env
     finally:
         for process in (nginx, server):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from dangjian.testing.processes import free_port
+from dangjian.testing.processes import free_port, stop
 
 CHECKOUT = Path(__file__).resolve().parents[3]
 USER = "dangjian"
@@ -167,13 +167,7 @@ class Units:
         self.running[name] = self._spawn(unit, unit["ExecStart"][0], stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
     def stop(self, name: str) -> None:
-        process = self.running.pop(name)
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(self.running.pop(name), timeout=30)
 
     def stop_all(self) -> None:
         for name in list(self.running):
