@@ -13,8 +13,6 @@ import pytest
 from dangjian.accounts.limits import DatabaseCounters, Limit, RedisCounters
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/15"
-# Explicit times, near the clock: Redis expires a key at its window's end by its own clock.
-T = int(time.time())
 
 
 def _redis_url() -> str | None:
@@ -43,38 +41,44 @@ def counters(request, db):
     backend.clear()
 
 
-def test_an_event_counts_against_every_limit_or_none(counters):
+@pytest.fixture
+def start() -> int:
+    """Explicit times, near the clock: Redis expires a window's key by its own clock."""
+    return int(time.time())
+
+
+def test_an_event_counts_against_every_limit_or_none(counters, start):
     per_minute, per_day = Limit("minute", "k", 2, 60), Limit("day", "k", 3, 86400)
-    assert counters.consume([per_minute, per_day], now=T) is None
-    assert counters.consume([per_minute, per_day], now=T + 1) is None
-    refusal = counters.consume([per_minute, per_day], now=T + 10)
+    assert counters.consume([per_minute, per_day], now=start) is None
+    assert counters.consume([per_minute, per_day], now=start + 1) is None
+    refusal = counters.consume([per_minute, per_day], now=start + 10)
     assert (refusal.limit, refusal.retry_after) == (per_minute, 50)
-    assert counters.counts([per_minute, per_day], now=T + 10) == [2, 2]  # the refused event counted nowhere
+    assert counters.counts([per_minute, per_day], now=start + 10) == [2, 2]  # the refused event counted nowhere
 
 
-def test_a_window_starts_at_its_first_event_and_ends_window_seconds_later(counters):
+def test_a_window_starts_at_its_first_event_and_ends_window_seconds_later(counters, start):
     limit = Limit("minute", "k", 1, 60)
-    assert counters.consume([limit], now=T + 30) is None
-    assert counters.consume([limit], now=T + 89).retry_after == 1
-    assert counters.consume([limit], now=T + 90) is None
-    assert counters.count(limit, now=T + 90) == 1
+    assert counters.consume([limit], now=start + 30) is None
+    assert counters.consume([limit], now=start + 89).retry_after == 1
+    assert counters.consume([limit], now=start + 90) is None
+    assert counters.count(limit, now=start + 90) == 1
 
 
-def test_release_gives_one_event_back_and_never_goes_below_zero(counters):
+def test_release_gives_one_event_back_and_never_goes_below_zero(counters, start):
     limit = Limit("send", "k", 1, 60)
-    assert counters.consume([limit], now=T) is None
-    counters.release([limit], now=T + 1)
-    counters.release([limit], now=T + 1)
-    assert counters.count(limit, now=T + 1) == 0
-    assert counters.consume([limit], now=T + 2) is None
-    assert counters.consume([limit], now=T + 3) is not None
+    assert counters.consume([limit], now=start) is None
+    counters.release([limit], now=start + 1)
+    counters.release([limit], now=start + 1)
+    assert counters.count(limit, now=start + 1) == 0
+    assert counters.consume([limit], now=start + 2) is None
+    assert counters.consume([limit], now=start + 3) is not None
 
 
-def test_keys_are_separate_and_clear_forgets_all(counters):
+def test_keys_are_separate_and_clear_forgets_all(counters, start):
     first, second = Limit("send", "a", 1, 60), Limit("send", "b", 1, 60)
-    assert counters.consume([first], now=T) is None
-    assert counters.consume([second], now=T) is None
-    counters.purge(now=T + 30)  # nothing has expired yet: nothing goes
-    assert counters.counts([first, second], now=T + 30) == [1, 1]
+    assert counters.consume([first], now=start) is None
+    assert counters.consume([second], now=start) is None
+    counters.purge(now=start + 30)  # nothing has expired yet: nothing goes
+    assert counters.counts([first, second], now=start + 30) == [1, 1]
     counters.clear()
-    assert counters.counts([first, second], now=T + 1) == [0, 0]
+    assert counters.counts([first, second], now=start + 1) == [0, 0]
