@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "dangjian.search",
     "dangjian.contributions",
     "dangjian.cities",
+    "dangjian.documents",
     "captcha",
     "dangjian.demo",
     "wagtail.contrib.settings",
@@ -356,6 +357,11 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "dangjian.search.wagtail_backend"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+# Documents live in the private storage and leave only through Wagtail's serve view, after
+# its checks: handed to nginx (X-Accel-Redirect) or streamed (core/sendfile.py); on object
+# storage, a redirect to a short-lived signed URL.
+WAGTAILDOCS_DOCUMENT_MODEL = "documents.Document"
+SENDFILE_BACKEND = "dangjian.core.sendfile"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "txt", "zip"]
 WAGTAIL_DATE_FORMAT = "%Y-%m-%d"
 WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"

@@ -12,7 +12,7 @@ READER, CONTRIBUTOR, FIRST_REVIEW, SECOND_REVIEW, FINAL_REVIEW, SITE_ADMIN, AUDI
 )
 ADMIN = "wagtailadmin.access_admin"
 IMAGES = ["wagtailimages.add_image", "wagtailimages.change_image", "wagtailimages.choose_image"]
-DOCUMENTS = ["wagtaildocs.add_document", "wagtaildocs.change_document", "wagtaildocs.choose_document"]
+DOCUMENTS = ["documents.add_document", "documents.change_document", "documents.choose_document"]
 # Sensitive-word lists: reviewers read them, the chief editor and site admins keep them.
 WORDS_VIEW = ["contributions.view_sensitiveword"]
 WORDS = [*WORDS_VIEW, "contributions.add_sensitiveword", "contributions.change_sensitiveword",
@@ -30,7 +30,7 @@ ROLES: dict[str, tuple[list[str], list[str]]] = {
     SECOND_REVIEW: ([ADMIN, *IMAGES, *DOCUMENTS, *SEARCH, *WORDS_VIEW], ["add_page", "change_page"]),
     FINAL_REVIEW: ([ADMIN, *IMAGES, *DOCUMENTS, *SEARCH, *WORDS], ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]),
     SITE_ADMIN: (
-        [ADMIN, *IMAGES, *DOCUMENTS, *SEARCH, *WORDS, "wagtailimages.delete_image", "wagtaildocs.delete_document",
+        [ADMIN, *IMAGES, *DOCUMENTS, *SEARCH, *WORDS, "wagtailimages.delete_image", "documents.delete_document",
          "accounts.add_user", "accounts.change_user", "accounts.delete_user", "auth.add_group", "auth.change_group",
          "portal.change_portalsettings", "wagtailcore.add_site", "wagtailcore.change_site",
          "wagtailredirects.add_redirect", "wagtailredirects.change_redirect", "wagtailredirects.delete_redirect",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.files.storage import storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -21,6 +20,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 
 from dangjian.core.dependencies import depends_on, depends_on_pages, list_key, page_key
+from dangjian.core.models import private_storage
 from dangjian.portal.models import ArticlePage, ChannelPage
 from dangjian.portal.selectors import with_covers
 
@@ -28,11 +28,6 @@ from . import regions
 
 DIRECTORY_KEY = "cities"  # a page showing every city channel (the directory) records it
 CITY_LATEST_COUNT = 10
-
-
-def private_storage():
-    """Where applications' letters go: never under a public URL (see settings.STORAGES)."""
-    return storages["private"]
 
 
 class CityDirectoryPage(Page):

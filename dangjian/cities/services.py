@@ -283,7 +283,7 @@ def _step_groups(p: Provisioning) -> None:
     page_permissions = {perm.codename: perm for perm in Permission.objects.filter(content_type__app_label="wagtailcore",
                                                                                   codename__in=sum(ROLE_PAGE_PERMISSIONS.values(), []))}
     collection_permissions = list(Permission.objects.filter(
-        content_type__app_label__in=["wagtailimages", "wagtaildocs"], codename__in=COLLECTION_PERMISSIONS))
+        content_type__app_label__in=["wagtailimages", "documents"], codename__in=COLLECTION_PERMISSIONS))
     access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     for role in CityRole:
         group = Group.objects.create(name=f"{p.title}（{p.slug}）·{role.label}")

@@ -25,6 +25,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from tqdm import tqdm
 
 from .files import private_file_ensure
@@ -100,7 +101,7 @@ def backup_create(*, path: Path, progress: bool = True) -> dict:
             archive.add(workdir / "manifest.json", arcname="manifest.json")
             archive.add(workdir / database_file, arcname=database_file)
             for name, root in _file_trees().items():
-                for file in tqdm(files[name], desc=_("Media files"), unit=_("file"), disable=not progress):
+                for file in tqdm(files[name], desc=_("Media files"), unit=pgettext("progress unit", "file"), disable=not progress):
                     archive.add(file, arcname=f"{name}/{file.relative_to(root).as_posix()}")
         os.replace(partial, path)
     return manifest
@@ -133,7 +134,7 @@ def backup_restore(*, path: Path, progress: bool = True) -> dict:
         vendor = manifest["database"]["vendor"]
         if vendor != connection.vendor:
             raise BackupError(f"this backup holds a {vendor} database; the site is configured for {connection.vendor}")
-        for member in tqdm(members, desc=_("Unpacking"), unit=_("file"), disable=not progress):
+        for member in tqdm(members, desc=_("Unpacking"), unit=pgettext("progress unit", "file"), disable=not progress):
             # _safe_members already refused links and paths leaving the directory.
             archive.extract(member, workdir, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
 

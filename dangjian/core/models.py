@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Count, Max
 from django.utils.translation import gettext_lazy as _
+
+
+def private_storage():
+    """Files that only their permission checks may hand out (documents, applications'
+    letters): outside the public media tree, or private objects on S3 (settings.STORAGES)."""
+    return storages["private"]
 
 
 class WordListQuerySet(models.QuerySet):
@@ -21,8 +28,12 @@ class WordListEntry(models.Model):
     note = models.CharField(_("Note"), max_length=100, blank=True)
     changed_at = models.DateTimeField(_("Changed"), auto_now=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Changed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = WordListQuerySet.as_manager()

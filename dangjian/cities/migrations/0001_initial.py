@@ -5,7 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import dangjian.cities.models
+import dangjian.core.models
 
 
 class Migration(migrations.Migration):
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 ('region_name', models.CharField(max_length=100, verbose_name='Region')),
                 ('contact_name', models.CharField(max_length=30, verbose_name='Contact person')),
                 ('contact_phone', models.CharField(max_length=20, verbose_name='Contact mobile number')),
-                ('letter', models.FileField(storage=dangjian.cities.models.private_storage, upload_to='city-letters/%Y/%m/', verbose_name='Official letter')),
+                ('letter', models.FileField(storage=dangjian.core.models.private_storage, upload_to='city-letters/%Y/%m/', verbose_name='Official letter')),
                 ('letter_type', models.CharField(max_length=10, verbose_name='Letter type')),
                 ('channel_name', models.CharField(max_length=30, verbose_name='Proposed channel name')),
                 ('slug', models.SlugField(max_length=40, verbose_name='Proposed address')),

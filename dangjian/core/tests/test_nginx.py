@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 
@@ -200,6 +201,46 @@ def test_stale_pages_and_removed_articles_through_nginx(nginx_site):
     # Unpublished: never served again, by nginx or the app.
     dangjian_shell(f"from dangjian.portal.models import ArticlePage; ArticlePage.objects.get(pk={first}).unpublish()", env=env)
     assert get(f"{base}/a/{first}/")[0] == 404
+
+
+DOCUMENTS = """
+import json
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.test import Client
+from wagtail.documents import get_document_model
+from wagtail.models import Collection, CollectionViewRestriction
+from dangjian.accounts.models import User
+restricted = Collection.get_first_root_node().add_child(name="内部资料")
+CollectionViewRestriction.objects.create(collection=restricted, restriction_type=CollectionViewRestriction.LOGIN)
+Document = get_document_model()
+public = Document.objects.create(title="公开通知", file=ContentFile("公开的通知。".encode(), name="notice.txt"))
+private = Document.objects.create(title="内部资料", file=ContentFile("内部的材料。".encode(), name="内部.txt"), collection=restricted)
+client = Client()
+client.force_login(User.objects.create_user(username="reader-nginx", password=None))
+print(json.dumps({"public": [public.url, public.file.name], "private": [private.url, private.file.name],
+                  "cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"}))
+"""
+
+
+def test_documents_leave_only_through_the_checks_and_nginx_sends_them(nginx_site):
+    base, env = nginx_site
+    made = json.loads(dangjian_shell(DOCUMENTS, env=env).splitlines()[-1])
+    (public_url, public_name), (private_url, private_name) = made["public"], made["private"]
+    for name in (public_name, private_name):
+        assert get(f"{base}/media/{urllib.parse.quote(name)}")[0] == 404
+        assert get(f"{base}/_private/{urllib.parse.quote(name)}")[0] == 404  # nginx's internal location
+    status, headers, body = get(base + public_url)
+    # The internal location's header: nginx sent the file, not the app.
+    assert (status, body, headers.get("cache-control")) == (200, "公开的通知。", "private, no-store")
+    status, headers, _body = get(base + private_url)
+    assert status == 302 and "/login/" in headers["location"]
+    request = urllib.request.Request(base + private_url, headers={"Cookie": made["cookie"]})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.read().decode() == "内部的材料。"
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert response.headers["Content-Disposition"].startswith("attachment")
+
 
 
 def test_https_hits_carry_hsts_and_plain_http_is_redirected(tmp_path):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from dangjian.core.management.base import TranslatedCommand
 from dangjian.core.middleware import security_headers, strict_transport_security
 from dangjian.core.pagecache import IGNORED_QUERY_KEYS
+from dangjian.core.sendfile import INTERNAL_URL
 from dangjian.settings import env as settings_env
 
 
@@ -33,6 +34,7 @@ class Command(TranslatedCommand):
             "server_name": server_name, "listen": listen, "certificate": certificate, "certificate_key": certificate_key, "upstream": upstream, "full": full, "user": user,
             "pid_file": f"{prefix}/nginx.pid", "error_log": f"{prefix}/nginx-error.log", "access_log": f"{prefix}/nginx-access.log",
             "static_root": settings.STATIC_ROOT, "media_root": settings.MEDIA_ROOT,
+            "private_root": settings.PRIVATE_MEDIA_ROOT, "private_url": INTERNAL_URL,
             "page_cache_dir": settings.PAGE_CACHE_DIR, "session_cookie": settings.SESSION_COOKIE_NAME,
             "ignored_query_keys": "|".join(IGNORED_QUERY_KEYS),
             "hsts": strict_transport_security(), "security_headers": security_headers(), "ssl_redirect": settings.SECURE_SSL_REDIRECT,

@@ -1,9 +1,10 @@
+import signal
 import threading
 
 from django.utils.translation import gettext_lazy
 
 from dangjian.core.management.base import TranslatedCommand
-from dangjian.core.scheduler import Scheduler
+from dangjian.core.scheduler import Scheduler, coordination
 
 
 class Command(TranslatedCommand):
@@ -11,7 +12,10 @@ class Command(TranslatedCommand):
 
     def handle(self, *args, **options):
         stop = threading.Event()
+        # systemd stops with SIGTERM: give the lead up so another host's scheduler takes
+        # over at once rather than when the lock expires.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            Scheduler().run(stop)
+            Scheduler(coordination=coordination()).run(stop)
         except KeyboardInterrupt:
             stop.set()

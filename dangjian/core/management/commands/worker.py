@@ -9,7 +9,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_rq.backend import RQBackend
 
 from dangjian.core.management.base import TranslatedCommand
-from dangjian.core.scheduler import Scheduler
+from dangjian.core.scheduler import Scheduler, coordination
 
 
 class DatabaseWorker(db_worker.Command):
@@ -32,7 +32,7 @@ class Command(TranslatedCommand):
 
     def handle(self, *args, with_scheduler: bool, batch: bool, verbosity: int, **options):
         if with_scheduler:
-            threading.Thread(target=Scheduler().run, args=(threading.Event(),), daemon=True, name="scheduler").start()
+            threading.Thread(target=Scheduler(coordination=coordination()).run, args=(threading.Event(),), daemon=True, name="scheduler").start()
         if issubclass(import_string(settings.TASKS["default"]["BACKEND"]), RQBackend):
             # rqworker sets RQ's level from the verbosity: WARNING at 0, its routine job lines
             # (INFO) only when asked for with -v 2 (DEBUG).
