@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from dangjian.core.files import data_dir, private_file_ensure
 from dangjian.core.logs import log_format
+from dangjian.core.objectstorage import StorageURLError, storages_for
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -145,7 +146,7 @@ _CSP_DIRECTIVES = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "img-src": ["'self'"],  # uploaded media are served from the site itself
+    "img-src": ["'self'"],  # and the object storage's address when media are kept there
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
     "frame-ancestors": ["'self'"],
@@ -343,6 +344,14 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
     },
 }
+# Several hosts: media on S3-compatible object storage (core/objectstorage.py).
+MEDIA_STORAGE_URL = env("DANGJIAN_MEDIA_STORAGE_URL", "")
+if MEDIA_STORAGE_URL:
+    try:
+        STORAGES["default"], STORAGES["private"], _media_origin = storages_for(MEDIA_STORAGE_URL)
+    except StorageURLError as error:
+        raise ImproperlyConfigured(str(error)) from None
+    _CSP_DIRECTIVES["img-src"].append(_media_origin)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail ----------------------------------------------------------------

@@ -47,6 +47,23 @@ def role_permissions_add(role: str, permissions: list[str]) -> None:
     model_permissions.extend(perm for perm in permissions if perm not in model_permissions)
 
 
+# Wagtail checks image and document permissions per collection (GroupCollectionPermission),
+# not the group's model permissions: the roles hold them on the root collection, so they
+# reach every collection (a city's own collection gets its admins' in cities.services).
+COLLECTION_APPS = ("wagtailimages", "documents")
+
+
+def _collection_permissions_set(group: Group, permissions: list[Permission]) -> None:
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    root = Collection.get_first_root_node()
+    if root is None:
+        return
+    GroupCollectionPermission.objects.filter(group=group, collection=root).exclude(permission__in=permissions).delete()
+    for permission in permissions:
+        GroupCollectionPermission.objects.get_or_create(group=group, collection=root, permission=permission)
+
+
 def roles_sync(**kwargs) -> None:
     """Give each role exactly the permissions above (post_migrate handler)."""
     from wagtail.models import GroupPagePermission, Page
@@ -58,8 +75,9 @@ def roles_sync(**kwargs) -> None:
         for perm in model_perms:
             app_label, codename = perm.split(".")
             query |= Q(content_type__app_label=app_label, codename=codename)
-        wanted = list(Permission.objects.filter(query))
+        wanted = list(Permission.objects.filter(query).select_related("content_type"))
         group.permissions.set(wanted)
+        _collection_permissions_set(group, [perm for perm in wanted if perm.content_type.app_label in COLLECTION_APPS])
         if root is None:
             continue
         GroupPagePermission.objects.filter(group=group).exclude(permission__codename__in=page_perms).delete()

@@ -76,7 +76,11 @@ def _dump_database(workdir: Path, progress: bool) -> str:
 
 
 def _file_trees() -> dict[str, Path]:
-    """The folders of uploaded files, by their name in the archive."""
+    """The folders of uploaded files, by their name in the archive. Media on object storage
+    are not copied: the bucket keeps them (versioning, replication), and the database in the
+    archive refers to them by name, so a restore finds them where they are."""
+    if settings.MEDIA_STORAGE_URL:
+        return {}
     return {"media": Path(settings.MEDIA_ROOT), "private": Path(settings.PRIVATE_MEDIA_ROOT)}
 
 

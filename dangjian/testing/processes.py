@@ -66,28 +66,40 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
         process.wait()
 
 
+def stop_group(process: subprocess.Popen) -> None:
+    """Kill a process started with start_new_session=True and everything it started."""
+    import signal
+
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def fetch(url: str) -> tuple[int, bytes, str]:
+def fetch(url: str, *, context=None) -> tuple[int, bytes, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=10, context=context) as response:
             return response.status, response.read(), response.headers.get("Content-Type", "")
     except urllib.error.HTTPError as error:
         return error.code, error.read(), error.headers.get("Content-Type", "")
 
 
-def wait_for_status(url: str, status: int, *, timeout: float, process: subprocess.Popen | None = None) -> None:
+def wait_for_status(url: str, status: int, *, timeout: float, process: subprocess.Popen | None = None,
+                    context=None) -> None:
     """Poll `url` until it answers `status`; fail on timeout or if `process` dies first."""
     import time
 
     deadline = time.monotonic() + timeout
     while True:
         try:
-            if fetch(url)[0] == status:
+            if fetch(url, context=context)[0] == status:
                 return
         except OSError:
             pass
@@ -127,7 +139,6 @@ def served_site(env: dict[str, str], *, workers: int = 2, background: bool = Fal
     """`dangjian serve` on a free port, yields (base URL, process); the process group is
     killed afterwards. Without `background` no task worker runs: tests run tasks themselves.
     With `log`, the server's output goes to that file."""
-    import signal
 
     port = free_port()
     env = {**env, "DANGJIAN_SERVE_WORKER": "1" if background else "0", "DANGJIAN_BASE_URL": f"http://127.0.0.1:{port}"}
@@ -141,10 +152,6 @@ def served_site(env: dict[str, str], *, workers: int = 2, background: bool = Fal
         wait_for_status(base + "/healthz", 200, timeout=60, process=server)
         yield base, server
     finally:
-        try:
-            os.killpg(server.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        server.wait()
+        stop_group(server)
         if log:
             output.close()

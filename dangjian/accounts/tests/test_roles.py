@@ -31,6 +31,21 @@ def member(name: str, role: str):
     return user
 
 
+@pytest.mark.parametrize("role", [roles.FIRST_REVIEW, roles.SECOND_REVIEW, roles.FINAL_REVIEW, roles.SITE_ADMIN])
+def test_editors_reach_the_image_and_document_libraries(client, role):
+    # Wagtail checks these per collection: a group's model permissions alone open nothing.
+    client.force_login(member("editor", role))
+    assert client.get("/admin/images/").status_code == 200
+    assert client.get("/admin/documents/").status_code == 200
+    assert client.get("/admin/images/chooser/").status_code == 200
+
+
+def test_readers_and_auditors_do_not(client):
+    for role in (roles.READER, roles.AUDITOR):
+        client.force_login(member(f"no-library-{role}", role))
+        assert client.get("/admin/images/").status_code in (302, 403)
+
+
 def test_the_auditor_reads_login_records_and_changes_nothing(client, portal_site):
     login_record_add(identifier="+8613800138000", method="sms", result="success", ip="10.1.1.1", user_agent="UA")
     client.force_login(member("auditor", roles.AUDITOR))

@@ -4,31 +4,12 @@ import os
 
 import pytest
 
-from dangjian.core.scheduler import Scheduler
 from dangjian.testing.processes import (
     clean_env,
     dangjian,
     dangjian_shell,
     scratch_database,
 )
-
-
-def test_scheduler_enqueues_each_task_at_its_interval():
-    class Recorder:
-        def __init__(self, name):
-            self.name, self.calls = name, 0
-
-        def enqueue(self):
-            self.calls += 1
-
-    fast, slow = Recorder("fast"), Recorder("slow")
-    scheduler = Scheduler([(fast, 10), (slow, 60)])
-    assert scheduler.tick(0) == [fast, slow]
-    assert scheduler.tick(5) == []
-    assert scheduler.tick(10) == [fast]
-    assert scheduler.tick(61) == [fast, slow]
-    assert (fast.calls, slow.calls) == (3, 2)
-
 
 SCHEDULE = (
     "import datetime as dt; from django.utils import timezone;"

@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import ssl
 import subprocess
 import sys
 import time
@@ -18,13 +15,15 @@ from contextlib import contextmanager
 
 import pytest
 
+from dangjian.core.tests.documents import documents_make
+from dangjian.testing.nginx import SELF_SIGNED, nginx_for_site, nginx_required
 from dangjian.testing.processes import (
     clean_env,
     dangjian,
     dangjian_shell,
     fetch,
     free_port,
-    stop,
+    stop_group,
 )
 
 
@@ -32,18 +31,16 @@ from dangjian.testing.processes import (
 def nginx_in_front(tmp_path, *, articles: int = 4, tls: bool = False, **extra_env: str):
     """nginx (config from `dangjian nginx_config`) in front of `dangjian serve` on a demo site;
     yields (base URL, env). With `tls`, nginx answers https with a self-signed certificate."""
-    if shutil.which("nginx") is None:
-        if os.environ.get("DANGJIAN_REQUIRE_NGINX") == "1":
-            pytest.fail("nginx not installed (apt-get install nginx)")
-        pytest.skip("nginx not installed")
+    nginx_required()
     app_port, web_port = free_port(), free_port()
     scheme = "https" if tls else "http"
     env = clean_env(tmp_path / "data", DANGJIAN_BASE_URL=f"{scheme}://localhost:{web_port}",
                     DANGJIAN_CLIENT_IP_HEADER="X-Real-IP", DANGJIAN_VIEWS_RATE_LIMIT="3", **extra_env)
     assert dangjian("demo", "--articles", str(articles), "--cities", "0", env=env).returncode == 0
+    # Its own process group: granian's workers go with it, whatever state it is in.
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(app_port), "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     options = []
     if tls:
@@ -53,28 +50,11 @@ def nginx_in_front(tmp_path, *, articles: int = 4, tls: bool = False, **extra_en
             check=True, capture_output=True,
         )
         options = ["--certificate", str(tmp_path / "cert.pem"), "--certificate-key", str(tmp_path / "key.pem")]
-    result = subprocess.run(
-        [sys.executable, "-m", "dangjian", "nginx_config", "--full", "--listen", f"127.0.0.1:{web_port}",
-         "--upstream", f"127.0.0.1:{app_port}", "--prefix", str(tmp_path), "--user", "root", *options],
-        env=env, capture_output=True, text=True, check=True,
-    )
-    (tmp_path / "nginx.conf").write_text(result.stdout)
-    nginx = subprocess.Popen(["nginx", "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"])
-    base = f"{scheme}://localhost:{web_port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "nginx or the app did not start"
-            time.sleep(0.2)
-        yield base, env
+        with nginx_for_site(env, app_port, tmp_path, *options, web_port=web_port) as base:
+            yield base, env
     finally:
-        for process in (nginx, server):
-            stop(process)
+        stop_group(server)
 
 
 @pytest.fixture
@@ -83,10 +63,6 @@ def nginx_site(tmp_path):
         yield site
 
 
-# The self-signed certificate of nginx_in_front(tls=True).
-INSECURE = ssl.create_default_context()
-INSECURE.check_hostname = False
-INSECURE.verify_mode = ssl.CERT_NONE
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -94,7 +70,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-OPENER = urllib.request.build_opener(urllib.request.HTTPSHandler(context=INSECURE), NoRedirect())
+OPENER = urllib.request.build_opener(urllib.request.HTTPSHandler(context=SELF_SIGNED), NoRedirect())
 
 
 def get(url: str) -> tuple[int, dict[str, str], str]:
@@ -203,29 +179,9 @@ def test_stale_pages_and_removed_articles_through_nginx(nginx_site):
     assert get(f"{base}/a/{first}/")[0] == 404
 
 
-DOCUMENTS = """
-import json
-from django.conf import settings
-from django.core.files.base import ContentFile
-from django.test import Client
-from wagtail.documents import get_document_model
-from wagtail.models import Collection, CollectionViewRestriction
-from dangjian.accounts.models import User
-restricted = Collection.get_first_root_node().add_child(name="内部资料")
-CollectionViewRestriction.objects.create(collection=restricted, restriction_type=CollectionViewRestriction.LOGIN)
-Document = get_document_model()
-public = Document.objects.create(title="公开通知", file=ContentFile("公开的通知。".encode(), name="notice.txt"))
-private = Document.objects.create(title="内部资料", file=ContentFile("内部的材料。".encode(), name="内部.txt"), collection=restricted)
-client = Client()
-client.force_login(User.objects.create_user(username="reader-nginx", password=None))
-print(json.dumps({"public": [public.url, public.file.name], "private": [private.url, private.file.name],
-                  "cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"}))
-"""
-
-
 def test_documents_leave_only_through_the_checks_and_nginx_sends_them(nginx_site):
     base, env = nginx_site
-    made = json.loads(dangjian_shell(DOCUMENTS, env=env).splitlines()[-1])
+    made = documents_make(env)
     (public_url, public_name), (private_url, private_name) = made["public"], made["private"]
     for name in (public_name, private_name):
         assert get(f"{base}/media/{urllib.parse.quote(name)}")[0] == 404

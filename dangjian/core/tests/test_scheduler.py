@@ -114,7 +114,7 @@ def test_when_the_leading_scheduler_is_killed_another_takes_over_within_30_s_and
                 time.sleep(0.1)
 
         try:
-            watch(time.monotonic() + 25)  # long enough for every 10 s task to come due twice
+            watch(time.monotonic() + 11)  # long enough for every 10 s task to be enqueued twice
             holder = client.get(lock).decode()
             leader = next(p for p in schedulers if holder.split(":")[1] == str(p.pid))
             leader.kill()
@@ -123,13 +123,13 @@ def test_when_the_leading_scheduler_is_killed_another_takes_over_within_30_s_and
                 assert time.monotonic() - killed < 30, "no scheduler took over within 30 s"
                 watch(time.monotonic() + 0.1)
             assert current.split(b":")[1] == str(next(p for p in schedulers if p is not leader).pid).encode()
-            watch(time.monotonic() + 12)
+            watch(time.monotonic() + 11)
         finally:
             for process in schedulers:
                 stop(process)
             client.flushdb()
     publish = sorted(seen[b"dangjian.core.tasks.publish_scheduled_pages"])
-    assert len(publish) >= 4
+    assert len(publish) >= 3
     gaps = [later - earlier for earlier, later in zip(publish[:-1], publish[1:], strict=True)]
     assert min(gaps) >= 10, gaps  # never twice within its 10 s period, across the takeover
     sessions = seen[b"dangjian.core.tasks.clear_expired_sessions"]

@@ -8,7 +8,7 @@ from django.core.files.storage import storages
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def migrate(documents_migration: str):
@@ -36,7 +36,9 @@ def test_wagtail_documents_move_with_their_ids_files_tags_and_permissions():
         tag=tag, object_id=41, content_type=ContentType.objects.get(app_label="wagtaildocs", model="document")
     )
     group = Group.objects.create(name="市级管理员")
-    choose = Permission.objects.get(content_type__app_label="wagtaildocs", codename="choose_document")
+    choose, _created = Permission.objects.get_or_create(
+        content_type=ContentType.objects.get_or_create(app_label="wagtaildocs", model="document")[0],
+        codename="choose_document", defaults={"name": "Can choose document"})
     GroupCollectionPermission.objects.create(group=group, collection=root, permission=choose)
 
     new_apps = migrate("0002_move_wagtail_documents")

@@ -64,3 +64,22 @@ def test_behind_nginx_the_app_hands_the_checked_file_over_by_internal_redirect(c
     response = client.get(private.url, HTTP_X_SENDFILE_TYPE="X-Accel-Redirect")
     assert response.status_code == 200 and response.content == b""
     assert response["X-Accel-Redirect"] == "/_private/" + private.file.name.replace("内部", "%E5%86%85%E9%83%A8")
+
+
+def test_an_editor_uploads_a_document_in_the_admin_into_the_private_storage(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.accounts.roles import SITE_ADMIN
+
+    client.force_login(make_user("site-admin", SITE_ADMIN))
+    assert client.get("/admin/documents/").status_code == 200
+    response = client.post("/admin/documents/multiple/add/", {
+        "title": "学习材料", "files[]": SimpleUploadedFile("学习材料.txt", TEXT, content_type="text/plain"),
+    })
+    assert response.status_code == 200 and response.json()["success"], response.content
+    document = get_document_model().objects.get(title="学习材料")
+    try:
+        assert Path(document.file.path).resolve().is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
+        assert "学习材料" in client.get("/admin/documents/").content.decode()
+    finally:
+        document.file.delete(save=False)

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,5 +22,8 @@ class Command(TranslatedCommand):
             raise CommandError(_("Backup failed: %(error)s") % {"error": error}) from error
         self.stdout.write(self.style.SUCCESS(
             _("Backup written to %(file)s (%(vendor)s database, %(count)s media files).")
-            % {"file": file, "vendor": manifest["database"]["vendor"], "count": manifest["media_files"]}
+            % {"file": file, "vendor": manifest["database"]["vendor"], "count": manifest.get("media_files", 0)}
         ))
+        if settings.MEDIA_STORAGE_URL:
+            self.stdout.write(_("Media are on object storage and not in the archive: the bucket keeps them "
+                                "(turn on its versioning). A restore finds them there by name."))
