@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dangjian.core.invalidation import until_purge
 from dangjian.portal.selectors import published_channels
 
-from .segmenter import MAX_QUERY_CHARS
-
 PAGE_SIZE = 20
+# Publish dates a filter may name: a day past 9999-12-31 does not exist, and nothing the
+# portal carries is older than 1900; outside, the filter is dropped with the usual notice.
+DATE_RANGE = [MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(dt.date(2999, 12, 31))]
 
 
 _scope_groups: list[Callable[[], tuple[str, list[tuple[int, str]]]]] = []
@@ -33,14 +36,24 @@ def _scope_choices() -> list:
     return [("", pgettext_lazy("search", "All channels")), (pgettext_lazy("search", "National channels"), national), *groups]
 
 
+class QueryField(forms.CharField):
+    """NUL characters are taken out of the query, not the query out of the search: Django
+    would refuse the whole field, and the page would say the text was ignored."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\x00", "")
+
+
 class SearchForm(forms.Form):
     """Everything a reader can put in the URL. A field that does not validate is dropped
     with a message rather than failing the search."""
 
-    q = forms.CharField(label=pgettext_lazy("search", "Search for"), required=False, strip=True)
+    q = QueryField(label=pgettext_lazy("search", "Search for"), required=False, strip=True)
     channel = forms.TypedChoiceField(label=pgettext_lazy("search", "Channel"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=pgettext_lazy("search", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=pgettext_lazy("search", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=pgettext_lazy("search", "From"), required=False, validators=DATE_RANGE,
+                                widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01", "max": "2999-12-31"}))
+    date_to = forms.DateField(label=pgettext_lazy("search", "To"), required=False, validators=DATE_RANGE,
+                              widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01", "max": "2999-12-31"}))
     sort = forms.ChoiceField(
         label=pgettext_lazy("search", "Sort by"), required=False,
         choices=[("relevance", pgettext_lazy("search", "Relevance")), ("date", pgettext_lazy("search", "Newest"))],
@@ -61,9 +74,8 @@ class SearchForm(forms.Form):
         """Valid fields only; what failed is left at its default."""
         self.is_valid()
         data = {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
-        query = self.data.get("q", "")[: MAX_QUERY_CHARS * 2] if "q" in self.errors else (data.get("q") or "")
         return {
-            "query": query,
+            "query": data.get("q") or "",
             "channel_id": data.get("channel"),
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),

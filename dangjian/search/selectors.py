@@ -153,6 +153,11 @@ def search_articles(
         for document in ordered
         if document.page_id in pages
     ]
+    # Matches the index still holds for articles no longer published (the worker has not
+    # caught up) are neither listed nor counted: never a count above a shorter list.
+    results.total -= len(keys) - len(results.hits)
+    if not results.hits:
+        results.total = min(results.total, offset)
     return results
 
 

@@ -34,9 +34,28 @@ def test_nasty_queries_get_a_page(client, search_archive, query):
     assert "<script>alert(1)</script>" not in html
     assert "onerror=alert(1)>" not in html
     # A search page that answered the query: results, none found, or no words to search for
-    # (a query of blanks only is no query: the empty search page).
+    # (a query of blanks only is no query: the empty search page; NULs are taken out first).
     outcomes = [marker in html for marker in ("共找到 ", "没有找到与", "搜索内容中没有可以搜索的文字或数字")]
-    assert sum(outcomes) == (1 if query.strip() else 0), outcomes
+    assert sum(outcomes) == (1 if query.replace("\x00", "").strip() else 0), outcomes
+
+
+@pytest.mark.parametrize("filters", [
+    {"date_to": "9999-12-31"}, {"date_from": "9999-12-31"}, {"date_from": "0001-01-01"}, {"date_to": "0001-01-01"},
+    {"date_from": "0001-01-01", "date_to": "9999-12-31"}, {"page": "10001"}, {"page": "0"}, {"page": "-1"},
+    {"page": "99999999999999999999"}, {"channel": "99999999999999999999"}, {"channel": "-1"},
+])
+def test_filters_at_their_extremes_are_dropped_with_a_notice(client, search_archive, filters):
+    response = client.get("/search/", {"q": "凤庆", **filters})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "共找到 4 篇文章" in html  # searched without the dropped filter
+    if "page" not in filters:
+        assert "以下筛选条件无法识别，已忽略" in html, html
+
+
+def test_a_nul_inside_the_query_is_taken_out_without_a_misleading_notice(client, search_archive):
+    html = client.get("/search/", {"q": "凤\x00庆"}).content.decode()
+    assert "共找到 4 篇文章" in html and "已忽略" not in html
 
 
 def test_long_query_is_cut_with_a_message(client, search_archive):

@@ -25,6 +25,21 @@ def test_every_page_has_the_search_box(client, search_archive):
         assert 'name="q"' in html and "搜索" in html
 
 
+def test_count_and_list_agree_while_the_index_still_holds_unpublished_articles(client, search_archive):
+    from dangjian.portal.models import ArticlePage
+    from dangjian.search.selectors import search_articles
+
+    found = [hit.page.pk for hit in search_articles(query="凤庆").hits]
+    assert len(found) == 4 and search_archive.articles["tea"].pk in found
+    # Taken offline behind the index's back, as when the worker is stopped.
+    ArticlePage.objects.filter(pk__in=found).exclude(pk=search_archive.articles["tea"].pk).update(live=False)
+    html = client.get("/search/", {"q": "凤庆"}).content.decode()
+    assert "共找到 1 篇文章" in html and len(titles(html)) == 1
+    ArticlePage.objects.filter(pk=search_archive.articles["tea"].pk).update(live=False)
+    html = client.get("/search/", {"q": "凤庆"}).content.decode()
+    assert "共找到" not in html and titles(html) == [] and "没有找到与" in html
+
+
 def test_results_with_count_highlights_and_channel(client, search_archive):
     response = client.get("/search/", {"q": "凤庆"})
     html = response.content.decode()
