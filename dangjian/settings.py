@@ -361,6 +361,9 @@ WAGTAIL_ALLOW_UNICODE_SLUGS = False
 # No request from the admin to releases.wagtail.org: the admin must work without the outside
 # internet, and its Content-Security-Policy allows the site only.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Nor to gravatar.com for avatars (every admin page asked it, telling it who was logged in;
+# blocked or slow from many networks in China): Wagtail's built-in avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "dangjian.search.wagtail_backend"}}

@@ -62,6 +62,24 @@ def test_contribution_pages_and_the_admin():
     assert policy(admin["Content-Security-Policy-Report-Only"]) == STRICT
 
 
+@pytest.mark.django_db
+def test_the_admin_loads_nothing_from_another_host():
+    import re
+
+    client = Client()
+    user = get_superuser()
+    user.email = "editor@example.cn"  # Wagtail would ask gravatar.com for this address's avatar
+    user.save()
+    client.force_login(user)
+    for url in ("/admin/", "/admin/pages/", "/admin/account/", "/admin/users/"):
+        html = client.get(url).content.decode()
+        # What the browser fetches by itself: images, scripts, stylesheets (links may lead out).
+        outside = re.findall(r'(?:src|srcset)="((?:https?:)?//[^"]+)"', html)
+        outside += re.findall(r'<link[^>]+href="((?:https?:)?//[^"]+)"', html)
+        assert not [link for link in outside if "testserver" not in link], (url, outside)
+        assert "gravatar" not in html, url
+
+
 def get_superuser():
     from django.contrib.auth import get_user_model
 
