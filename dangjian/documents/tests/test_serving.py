@@ -63,6 +63,7 @@ def test_behind_nginx_the_app_hands_the_checked_file_over_by_internal_redirect(c
     client.force_login(make_user("reader"))
     response = client.get(private.url, HTTP_X_SENDFILE_TYPE="X-Accel-Redirect")
     assert response.status_code == 200 and response.content == b""
+    assert response.get("Content-Length", "0") == "0"  # what the body holds, not the file's size
     assert response["X-Accel-Redirect"] == "/_private/" + private.file.name.replace("内部", "%E5%86%85%E9%83%A8")
 
 
