@@ -88,7 +88,9 @@ class RedisCoordination(Coordination):
 
         self.client = redis.Redis.from_url(redis_url, socket_timeout=5)
         self.lock_key, self.due_key = f"{prefix}:scheduler:lead", f"{prefix}:scheduler:due"
-        self.lock = self.client.lock(self.lock_key, timeout=lead_seconds)
+        # Not thread-local: `worker --with-scheduler` makes this object in its main thread and
+        # ticks in another, where a thread-local token would not exist.
+        self.lock = self.client.lock(self.lock_key, timeout=lead_seconds, thread_local=False)
         # The holder's name is the lock's value: operators (and tests) see who leads.
         self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -76,6 +77,17 @@ def test_one_scheduler_leads_and_another_takes_over_where_it_stopped(make):
     assert first.tick(1004) == []  # lost the lead
     assert second.tick(1060) == [task]
     assert task.calls == 2
+
+
+def test_a_scheduler_made_in_one_thread_leads_in_another(make):
+    # As `worker --with-scheduler` runs it: made in the main thread, ticking in its own.
+    task = Recorder("task")
+    scheduler = Scheduler([(task, 60)], make())
+    results = []
+    thread = threading.Thread(target=lambda: results.extend([scheduler.tick(1000), scheduler.tick(1001)]))
+    thread.start()
+    thread.join(10)
+    assert results == [[task], []]
 
 
 @needs_redis
