@@ -1,11 +1,7 @@
 """Reading the index: the search itself, snippets, popular searches.
 
-Ranking, the same on both engines: the query exactly as typed (normalized: width, case,
-spaces) comes before its words. An article whose title is the query comes first, then those
-whose title contains it, then those whose text does, then the rest; segmentation drops
-one-character words and stopwords from the search (老党员 searches 党员), but not from this
-rule, so the article about 老党员 still leads. Within each of these tiers: articles whose
-title holds every term, newest first; then the others by relevance (bm25 on SQLite, ts_rank on PostgreSQL; more
+Ranking, the same on both engines: articles whose title holds every term come first, newest
+first; then the others by relevance (bm25 on SQLite, ts_rank on PostgreSQL; more
 occurrences count more, longer articles less) in steps of a fifth of the best score, and
 within a step the newer article first. The steps make the two engines agree: their scores
 differ in detail, and a reader cannot tell a 10% difference in relevance, but does see the
@@ -20,7 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, Sum, When
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -73,21 +69,8 @@ def key_range(date_from: dt.date | None, date_to: dt.date | None) -> tuple[int |
     return low, high
 
 
-def phrase_tiers(keys: list[int], phrase: str) -> dict[int, int]:
-    """Of these articles, those holding `phrase`: 0 if it is the title, 1 if the title
-    contains it, 2 if the text does. Read from the documents, not the engine, so that both
-    engines rank them alike."""
-    if not phrase or not keys:
-        return {}
-    tier = Case(When(title__iexact=phrase, then=0), When(title__icontains=phrase, then=1),
-                When(text__icontains=phrase, then=2), default=3, output_field=IntegerField())
-    return dict(SearchDocument.objects.filter(sort_key__in=keys).annotate(tier=tier).filter(tier__lt=3)
-                .values_list("sort_key", "tier"))
-
-
-def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int, total: int, phrase: str = "") -> list[int]:
-    """The sort keys of results offset to offset + limit, of `total` matches; `phrase` is the
-    normalized query as typed."""
+def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int, total: int) -> list[int]:
+    """The sort keys of results offset to offset + limit, of `total` matches."""
     index = engine()
     if not relevance:
         return index.newest(query, limit=limit, offset=offset, total=total)
@@ -99,9 +82,6 @@ def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int, total
         (key for key in scores if key not in title_keys),
         key=lambda key: (round(RELEVANCE_STEPS * scores[key] / best), key), reverse=True,
     )
-    tiers = phrase_tiers(ranked, phrase)
-    if tiers:  # a stable sort: within a tier, the order above
-        ranked.sort(key=lambda key: tiers.get(key, 3))
     if offset + limit <= len(ranked) or len(scores) < RELEVANCE_POOL:  # the pool held every match
         return ranked[offset : offset + limit]
     # Past the pool: the remaining matches, newest first.
@@ -155,7 +135,6 @@ def search_articles(
             return results
         keys = ranked_keys(
             engine_query, relevance=sort != "date", offset=offset, limit=min(limit, MAX_RESULTS - offset), total=results.total,
-            phrase=" ".join(segmenter.normalize(query[: segmenter.MAX_QUERY_CHARS]).split()),
         )
     documents = {document.sort_key: document for document in SearchDocument.objects.filter(sort_key__in=keys)}
     ordered = [documents[key] for key in keys if key in documents]
