@@ -31,24 +31,32 @@ def _session_key(request) -> str:
     return request.session.session_key
 
 
-def login_phone(request):
+def phone_code_step(request, *, purpose: str, initial: dict | None = None) -> tuple[PhoneForm, services.CodeRequest | None]:
+    """The number step of anything proved by an SMS code (the login, a city channel
+    application, a copyright complaint): the captcha when the login's rules ask for it, and
+    the code requested once the number is valid. The form, and the request once a code was
+    asked for (a refusal by the limits is an error of the form)."""
     ip = client_ip(request.META)
-    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     with_captcha = services.captcha_required(ip=ip, session_key=_session_key(request))
-    if request.method == "POST":
-        form = PhoneForm(request.POST, with_captcha=with_captcha)
-        if form.is_valid():
-            phone = form.cleaned_data["phone"]
-            result = services.phone_code_request(
-                phone=phone, purpose=PhoneCode.Purpose.LOGIN, ip=ip, session_key=_session_key(request)
-            )
-            if result.refused is None:
-                request.session[SESSION_KEY] = {"phone": phone, "request": result.request_id, "next": next_url}
-                return redirect("accounts:login_code")
-            form.add_error(None, _("Too many requests from this network or browser; please try again in %(seconds)d seconds.")
-                           % {"seconds": result.refused.retry_after})
-    else:
-        form = PhoneForm(initial={"phone": request.GET.get("phone", "")[:32]}, with_captcha=with_captcha)
+    if request.method != "POST":
+        return PhoneForm(initial=initial, with_captcha=with_captcha), None
+    form = PhoneForm(request.POST, with_captcha=with_captcha)
+    if form.is_valid():
+        result = services.phone_code_request(phone=form.cleaned_data["phone"], purpose=purpose, ip=ip,
+                                             session_key=_session_key(request))
+        if result.refused is None:
+            return form, result
+        form.add_error(None, _("Too many requests from this network or browser; please try again in %(seconds)d seconds.")
+                       % {"seconds": result.refused.retry_after})
+    return form, None
+
+
+def login_phone(request):
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    form, sent = phone_code_step(request, purpose=PhoneCode.Purpose.LOGIN, initial={"phone": request.GET.get("phone", "")[:32]})
+    if sent is not None:
+        request.session[SESSION_KEY] = {"phone": form.cleaned_data["phone"], "request": sent.request_id, "next": next_url}
+        return redirect("accounts:login_code")
     return render(request, "accounts/login_phone.html", {"form": form, "next": next_url})
 
 

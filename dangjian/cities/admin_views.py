@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from dangjian.core.scans import scan_response
 from dangjian.pageviews.charts import daily_bar_chart
 from dangjian.pageviews.selectors import subtree_daily_views, with_period_views
 from dangjian.portal.models import ArticlePage, ChannelPage
 
 from . import regions, services
 from .forms import RejectForm, StaffForm
-from .letters import CONTENT_TYPES
 from .models import CityApplication, CityGroup, CityRole, Recommendation
 
 REVIEW_PERMISSION = "cities.change_cityapplication"
@@ -91,16 +90,8 @@ def application_letter(request, pk: int):
     """The letter, to reviewers only; sent so that a browser shows it but runs nothing in it."""
     _reviewer(request)
     application = get_object_or_404(CityApplication, pk=pk)
-    try:
-        handle = application.letter.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=CONTENT_TYPES.get(application.letter_type, "application/octet-stream"))
-    response["Content-Disposition"] = f'inline; filename="{application.reference}.{application.letter.name.rsplit(".", 1)[-1]}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return scan_response(application.letter, kind=application.letter_type,
+                         filename=f"{application.reference}.{application.letter.name.rsplit('.', 1)[-1]}")
 
 
 class CityStaffView(WagtailAdminTemplateMixin, TemplateView):

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.forms import normalize_code
+from dangjian.core.scans import MAX_BYTES, scan_clean
 from dangjian.portal.models import without_control_characters
 
 from . import regions
-from .letters import MAX_BYTES, letter_clean
 from .services import ApplicationContent
 
 TEXT_FIELDS = ("organization", "contact_name", "channel_name", "description")
@@ -68,7 +68,7 @@ class ApplicationForm(forms.Form):
         upload = self.cleaned_data["letter"]
         if upload.size > MAX_BYTES:
             raise ValidationError(_("The letter is larger than 10 MB. Please scan it at a lower resolution."))
-        return letter_clean(upload.read())
+        return scan_clean(upload.read())
 
     def clean(self):
         data = super().clean()

@@ -35,11 +35,11 @@ from dangjian.contributions.models import ReviewTask
 from dangjian.core.clientip import client_network
 from dangjian.core.dependencies import list_key
 from dangjian.core.invalidation import purge_pages
+from dangjian.core.scans import Scan
 from dangjian.pageviews.services import hot_list_article_remove
 from dangjian.portal.models import ArticlePage, ChannelPage, HomePage
 
 from . import regions
-from .letters import Letter
 from .models import (
     CityApplication,
     CityArticleCount,
@@ -81,7 +81,7 @@ class ApplicationContent:
     channel_name: str
     slug: str
     description: str
-    letter: Letter
+    letter: Scan
 
 
 # --- applications ----------------------------------------------------------------
@@ -167,7 +167,7 @@ def city_application_submit(*, applicant, content: ApplicationContent, code: str
                 contact_phone=content.contact_phone, letter_type=content.letter.kind, channel_name=content.channel_name,
                 slug=content.slug, description=content.description,
             )
-            application.letter.save(content.letter.name, ContentFile(content.letter.content), save=False)
+            application.letter.save(f"letter.{content.letter.extension}", ContentFile(content.letter.content), save=False)
             application.save()
             log(instance=application, action="cities.application_submit", user=applicant)
     except BaseException as error:

@@ -7,15 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dangjian.accounts import services as accounts
-from dangjian.accounts.forms import PhoneForm
 from dangjian.accounts.models import PhoneCode
 from dangjian.accounts.phone import mask_phone
 from dangjian.accounts.selectors import code_request_status
+from dangjian.accounts.views import phone_code_step
 from dangjian.core.clientip import client_ip
 
 from . import regions, services
@@ -28,12 +26,6 @@ SESSION_KEY = "cities_apply"
 def reader_required(view):
     """Logged in (else to the phone login, coming back here) and never cached."""
     return never_cache(login_required(view, login_url="accounts:login"))
-
-
-def _session_key(request) -> str:
-    if not request.session.session_key:
-        request.session.create()
-    return request.session.session_key
 
 
 def about(request):
@@ -74,18 +66,10 @@ def _own_verified_phone(user) -> str:
 
 
 def _phone_step(request):
-    ip = client_ip(request.META)
-    with_captcha = accounts.captcha_required(ip=ip, session_key=_session_key(request))
-    form = PhoneForm(request.POST if request.method == "POST" else None, with_captcha=with_captcha)
-    if request.method == "POST" and form.is_valid():
-        phone = form.cleaned_data["phone"]
-        result = accounts.phone_code_request(phone=phone, purpose=PhoneCode.Purpose.CITY_APPLICATION, ip=ip,
-                                             session_key=_session_key(request))
-        if result.refused is None:
-            request.session[SESSION_KEY] = {"phone": phone, "request": result.request_id}
-            return redirect("cities:apply")
-        form.add_error(None, _("Too many requests from this network or browser; please try again in %(seconds)d seconds.")
-                       % {"seconds": result.refused.retry_after})
+    form, sent = phone_code_step(request, purpose=PhoneCode.Purpose.CITY_APPLICATION)
+    if sent is not None:
+        request.session[SESSION_KEY] = {"phone": form.cleaned_data["phone"], "request": sent.request_id}
+        return redirect("cities:apply")
     own = _own_verified_phone(request.user)
     return render(request, "cities/apply_phone.html", {"form": form, "own_phone": mask_phone(own) if own else ""})
 

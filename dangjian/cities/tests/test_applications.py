@@ -224,10 +224,10 @@ def test_concurrent_applications_for_one_region_store_one(portal_site):
     from django.db import connection
 
     from dangjian.cities import services
-    from dangjian.cities.letters import letter_clean
+    from dangjian.core.scans import scan_clean
 
     applicants = [make_user(f"racer{n}") for n in range(8)]
-    letter = letter_clean(make_pdf(1))
+    letter = scan_clean(make_pdf(1))
     barrier, outcomes = threading.Barrier(len(applicants)), []
 
     def submit(n: int):
@@ -256,13 +256,13 @@ def test_concurrent_applications_for_one_region_store_one(portal_site):
 def test_a_letter_image_is_checked_within_bounded_memory():
     from django.core.exceptions import ValidationError
 
-    from dangjian.cities.letters import letter_clean
+    from dangjian.core.scans import scan_clean
 
     def image(size, fmt) -> bytes:
         out = BytesIO()
         Image.new("RGB", size, "white").save(out, fmt)
         return out.getvalue()
 
-    assert letter_clean(image((7300, 5475), "JPEG")).name.endswith(".jpg")  # 40 million pixels, checked at a reduced scale
-    with pytest.raises(ValidationError, match="PNG 格式的公函最多 1200 万像素"):
-        letter_clean(image((4000, 3500), "PNG"))
+    assert scan_clean(image((7300, 5475), "JPEG")).extension == "jpg"  # 40 million pixels, checked at a reduced scale
+    with pytest.raises(ValidationError, match="PNG 图片最多 1200 万像素"):
+        scan_clean(image((4000, 3500), "PNG"))
