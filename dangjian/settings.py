@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "dangjian.search",
     "dangjian.contributions",
     "dangjian.cities",
+    "dangjian.complaints",
     "dangjian.documents",
     "captcha",
     "dangjian.demo",
@@ -273,6 +274,10 @@ SMS_REGION = env("DANGJIAN_SMS_REGION", "ap-guangzhou")  # Tencent Cloud region
 # The provider's template for "your city channel application <reference>: <result>" (its
 # parameters: reference, result); empty = no SMS, the applicant's account page says it.
 SMS_CITY_RESULT_TEMPLATE_ID = env("DANGJIAN_SMS_CITY_RESULT_TEMPLATE_ID")
+# The provider's template for "copyright complaint <number>: <state>", sent to the
+# complainant and to the uploader of the article (parameters: number, state); empty = no
+# SMS, the case page and the uploader's account page say it.
+SMS_COMPLAINT_TEMPLATE_ID = env("DANGJIAN_SMS_COMPLAINT_TEMPLATE_ID")
 # Sends allowed per daily budget (all numbers together); a warning from the threshold on.
 SMS_DAILY_BUDGET = int(env("DANGJIAN_SMS_DAILY_BUDGET", "2000"))
 SMS_BUDGET_WARNING = int(env("DANGJIAN_SMS_BUDGET_WARNING", "1500"))
@@ -391,6 +396,11 @@ CONTRIBUTION_PHOTO_SAVES = env("DANGJIAN_CONTRIBUTION_PHOTO_SAVES", "30/3600")
 # client network (an IPv4 address or an IPv6 /64).
 CITY_APPLICATION_LIMITS_USER = env("DANGJIAN_CITY_APPLICATION_LIMITS_USER", "3/86400")
 CITY_APPLICATION_LIMITS_NETWORK = env("DANGJIAN_CITY_APPLICATION_LIMITS_NETWORK", "10/86400")
+# Copyright complaints: "count/seconds" limits per complainant's mobile number and per client
+# network; how long a case keeps the complainant's personal data after it was received.
+COMPLAINT_LIMITS_PHONE = env("DANGJIAN_COMPLAINT_LIMITS_PHONE", "5/86400")
+COMPLAINT_LIMITS_NETWORK = env("DANGJIAN_COMPLAINT_LIMITS_NETWORK", "10/86400")
+COMPLAINT_RETENTION_DAYS = int(env("DANGJIAN_COMPLAINT_RETENTION_DAYS", "1095"))
 
 # --- Mail (Wagtail tells each 三审 stage's reviewers of new work) -------------
 # One variable: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); user and

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("dangjian.accounts.urls")),
     path("contribute/", include("dangjian.contributions.urls")),
     path("city/", include("dangjian.cities.urls")),
+    path("complaint/", include("dangjian.complaints.urls")),
     path("captcha/", include("captcha.urls")),
     path("", include("dangjian.search.urls")),
     path("pv/<int:page_id>", pageviews_views.beacon, name="pageview_beacon"),

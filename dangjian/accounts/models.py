@@ -77,6 +77,7 @@ class PhoneCode(models.Model):
         PHONE_CHANGE = "phone_change", _("Change mobile number")
         PHONE_CONFIRM_OLD = "phone_old", _("Confirm the current mobile number")
         CITY_APPLICATION = "city_application", _("City channel application")
+        COMPLAINT = "complaint", _("Copyright complaint")
 
     phone = models.CharField(max_length=20)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)

@@ -17,9 +17,12 @@ def code_request_status(request_id: str) -> str:
 
 
 def user_data_export(*, user) -> dict:
-    """What the site keeps about a person (个人信息保护法: the right to a copy)."""
+    """What the site keeps about a person (个人信息保护法: the right to a copy). Feature apps
+    add theirs with a "dangjian_account_export" hook, fn(user) -> {section: data}."""
+    from wagtail import hooks
+
     records = LoginRecord.objects.filter(user=user).order_by("-created_at")
-    return {
+    data = {
         "user_name": user.get_username(),
         "mobile_number": user.phone,
         "phone_verified": user.phone_verified,
@@ -35,3 +38,6 @@ def user_data_export(*, user) -> dict:
             for r in records
         ],
     }
+    for export in hooks.get_hooks("dangjian_account_export"):
+        data.update(export(user))
+    return data

@@ -328,7 +328,13 @@ def user_sessions_end(*, user) -> None:
 def user_delete(*, user) -> None:
     """Delete an account: personal data is removed; the row stays, anonymized and inactive,
     so that pages it edited keep their history. Published articles keep their byline text,
-    which is part of the article, not of the account."""
+    which is part of the article, not of the account. Feature apps remove or anonymize what
+    they keep of the person with a "dangjian_account_delete" hook, fn(user), called first
+    (the number and names are still on the user then)."""
+    from wagtail import hooks
+
+    for forget in hooks.get_hooks("dangjian_account_delete"):
+        forget(user)
     phone = user.phone
     if phone:
         PhoneCode.objects.filter(phone=phone).delete()

@@ -90,3 +90,30 @@ def narrow_page_chooser(pages, request):
 def narrow_reports_menu(request, menu_items):
     if city_scope(request.user) is not None:
         menu_items[:] = [item for item in menu_items if item.name not in CLOSED_MENU_ITEMS]
+
+
+@hooks.register("dangjian_account_export")
+def export_applications(user) -> dict:
+    from .models import CityApplication
+
+    return {"city_channel_applications": [
+        {"reference": a.reference, "organization": a.organization, "region": a.region_name, "contact_name": a.contact_name,
+         "contact_phone": a.contact_phone, "status": str(a.get_status_display()), "created": a.created_at.isoformat()}
+        for a in CityApplication.objects.filter(applicant=user).order_by("created_at")
+    ]}
+
+
+@hooks.register("dangjian_account_delete")
+def forget_application_contacts(user) -> None:
+    """The decision stays on record (a city channel was opened on it); the contact person does not."""
+    from .models import CityApplication
+
+    CityApplication.objects.filter(applicant=user).update(contact_name="", contact_phone="")
+
+
+@hooks.register("dangjian_complaint_paths")
+def city_admin_paths(user) -> list[str]:
+    """A city's administrators handle the copyright complaints about their city's articles."""
+    from .models import CityGroup, CityRole
+
+    return list(CityGroup.objects.filter(group__user=user, role=CityRole.ADMIN).values_list("city__path", flat=True))

@@ -17,9 +17,9 @@ from dangjian.portal.models import ArticlePage
 from dangjian.portal.selectors import article_text
 
 from .admin_views import ReviewQueueView
-from .models import ReviewTask, SensitiveWord
+from .models import ReviewTask, SensitiveWord, Submission
 from .screening import in_context, screen
-from .selectors import review_queue_count
+from .selectors import review_queue_count, submission_rows
 
 
 class SensitiveWordViewSet(ListViewSet):
@@ -122,3 +122,20 @@ def no_bulk_publish_in_review(request, action_type, objects, action_class_instan
         messages.error(request, _("Some of these articles are in review: they are published by the final review's approval, not directly."))
         return redirect(safe_next(request, request.GET.get("next"), default=reverse("wagtailadmin_explore_root")))
     return None
+
+
+@hooks.register("dangjian_account_export")
+def export_submissions(user) -> dict:
+    return {"contributions": [
+        {"title": row.submission.page.title, "state": row.label, "article": f"/a/{row.submission.page_id}/",
+         "contact_phone": row.submission.contact_phone, "created": row.submission.created_at.isoformat(),
+         "first_submitted": row.submission.first_submitted_at.isoformat() if row.submission.first_submitted_at else None}
+        for row in submission_rows(contributor=user)
+    ]}
+
+
+@hooks.register("dangjian_account_delete")
+def forget_contact_phones(user) -> None:
+    """The articles stay (their byline is part of what was published); how to reach the
+    person does not."""
+    Submission.objects.filter(contributor=user).update(contact_phone="")

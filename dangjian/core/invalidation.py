@@ -26,6 +26,8 @@ private, moved or deleted) is removed at once: the next request renders it.
 | backup restored, `purge_cache --all`,    | everything               | -                                              |
 | upgrade (serve, migrate)                 |                          |                                                |
 | `purge_cache URL…`                       | those URLs               | -                                              |
+| X taken down (complaints)                | X's own URLs, every page | as for unpublishing                            |
+|                                          | showing X, the sitemap   |                                                |
 | a draft saved, a draft moved or deleted, | -                        | -                                              |
 | an image no live page or setting uses    |                          |                                                |
 
@@ -97,6 +99,7 @@ class Purge:
     stale_paths: set[str] = field(default_factory=set)  # URL paths, on every host
     removed_paths: set[str] = field(default_factory=set)  # URL paths, on every host
     removed_below: set[tuple[str, str]] = field(default_factory=set)  # (key, path): remove the URLs below path with key
+    removed_keys: set[str] = field(default_factory=set)  # remove every URL recorded with one of these
     everything: bool = False
     hard: bool = False
 
@@ -120,7 +123,7 @@ class Purge:
             message.removed_urls = sorted({
                 url for url, key in dependencies.urls_with_keys(prefixes)
                 if ("/" + url.partition("/")[2]).startswith(tuple(prefixes[key]))
-            })
+            } | set(dependencies.urls_depending_on(self.removed_keys)))
             message.stale_urls = sorted(dependencies.urls_depending_on(self.stale_keys))
             message.stale_paths = sorted(self.stale_paths)
         done = message.apply(cache)
@@ -135,12 +138,14 @@ class Purge:
                 logger.exception("page cache: purge not broadcast to the other hosts (%s)", self.reason)
 
 
-def purge_pages(*, reason: str, keys: Iterable[str] = (), paths: Iterable[str] = (), everything: bool = False,
-                hard: bool = False) -> None:
+def purge_pages(*, reason: str, keys: Iterable[str] = (), paths: Iterable[str] = (), removed_keys: Iterable[str] = (),
+                everything: bool = False, hard: bool = False) -> None:
     """After the transaction commits: mark the pages recorded with `keys` stale, remove the
-    pages at `paths` (URL paths, every host), or with `everything` make every page stale
-    (removed, with `hard`)."""
-    _schedule(Purge(reason=reason, stale_keys=set(keys), removed_paths=set(paths), everything=everything, hard=hard))
+    pages at `paths` (URL paths, every host) and those recorded with `removed_keys` (what
+    must not be seen again even for the seconds a stale page is served), or with
+    `everything` make every page stale (removed, with `hard`)."""
+    _schedule(Purge(reason=reason, stale_keys=set(keys), removed_paths=set(paths), removed_keys=set(removed_keys),
+                    everything=everything, hard=hard))
 
 
 def _schedule(purge: Purge) -> None:

@@ -13,6 +13,7 @@ class PageviewsConfig(AppConfig):
         from dangjian.core.scheduler import register_periodic
         from dangjian.portal.models import ChannelPage, HomePage
 
+        from . import signals
         from .selectors import register_hot_list_scope
         from .tasks import compact_hourly_views, flush_views, refresh_hot_lists
 
@@ -22,3 +23,4 @@ class PageviewsConfig(AppConfig):
 
         # The portal's pages with hot lists; feature apps register theirs (cities) the same way.
         register_hot_list_scope(HomePage, ChannelPage)
+        signals.connect()

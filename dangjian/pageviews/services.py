@@ -126,6 +126,14 @@ def hot_list_article_remove(*, scope: Page, article_id: int) -> None:
     purge_pages(reason=f"article {article_id} off the hot lists of {scope.pk}", keys=[hot_key(scope.pk)])
 
 
+def hot_lists_article_drop(*, article_id: int) -> None:
+    """Take an article that left the site (unpublished, taken down) off every hot list now:
+    the lists are rows written at each refresh, and would link to it until the next one."""
+    scopes = Page.objects.filter(pk__in=HotListEntry.objects.filter(article_id=article_id).values("scope_id"))
+    for scope in scopes:
+        hot_list_article_remove(scope=scope, article_id=article_id)
+
+
 def hourly_views_compact(*, now: dt.datetime | None = None) -> int:
     """Delete hourly buckets older than the longest hot-list window. Their views stay in
     DailyViews and ViewTotal, which the flush wrote alongside."""

@@ -8,9 +8,13 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
+        from wagtail.models import Page
+
         from dangjian.core import invalidation
 
-        from .models import PortalSettings, headline_keys
+        from . import holds
+        from .models import ArticlePage, PortalSettings, headline_keys
 
         invalidation.register_everywhere_model(PortalSettings)
         invalidation.register_page_keys(headline_keys)
+        holds.connect(ArticlePage, Page)

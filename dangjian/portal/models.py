@@ -16,6 +16,8 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponsePermanentRedirect
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -323,6 +325,11 @@ class ArticlePage(RomanizedSlugMixin, Page):
         if self.source_type == self.SourceType.REPOST and not self.source_name:
             raise ValidationError({"source_name": _("A repost must name its source.")})
 
+    def permissions_for_user(self, user):
+        from .holds import HeldPagePermissionTester
+
+        return HeldPagePermissionTester(user, self)
+
     # --- URLs -------------------------------------------------------------
     def get_url_parts(self, request=None):
         parts = super().get_url_parts(request)
@@ -432,6 +439,8 @@ class PortalSettings(BaseSiteSetting):
         verbose_name = _("Site settings")
 
     @property
-    def copyright_text(self) -> str:
+    def copyright_html(self) -> SafeString:
+        """The notice, with the complaint address as a mailto: link."""
         contact = self.complaint_email or self.email
-        return self.copyright_notice.replace("{email}", contact).replace("{days}", str(self.complaint_days))
+        link = format_html('<a href="mailto:{0}">{0}</a>', contact) if contact else ""
+        return mark_safe(escape(self.copyright_notice).replace("{email}", link).replace("{days}", str(self.complaint_days)))

@@ -7,6 +7,7 @@ from wagtail.views import serve as wagtail_serve
 
 from dangjian.core.dependencies import SITEMAP, depends_on
 
+from .holds import article_gone
 from .models import MAX_PAGE_ID, ArticlePage
 
 
@@ -18,6 +19,8 @@ def article(request, page_id: int):
         raise Http404
     site = Site.find_for_request(request)
     page = ArticlePage.objects.live().filter(pk=page_id).only("url_path").first()
+    if page is None and (gone := article_gone(request, page_id)) is not None:
+        return gone
     if page is None or site is None or not page.url_path.startswith(site.root_page.url_path):
         raise Http404
     return wagtail_serve(request, page.url_path[len(site.root_page.url_path):])

@@ -82,13 +82,19 @@ def through(host: Host, path: str, balancer: str, **options) -> requests.Respons
                         timeout=10, **options)
 
 
+def cached_on(host: Host, balancer: str, which: str) -> tuple[str, str]:
+    """The id and URL of the first or last live article, now in `host`'s nginx cache."""
+    page_id = dangjian_shell(f"from dangjian.portal.models import ArticlePage; print(ArticlePage.objects.live().{which}().pk)",
+                             env=host.env).split()[-1]
+    path = f"/a/{page_id}/"
+    through(host, path, balancer)
+    assert through(host, path, balancer).headers.get("X-Page-Cache") == "HIT-nginx"
+    return page_id, path
+
+
 def test_a_publish_or_takedown_on_one_host_reaches_the_other_within_a_second(cluster):
     (a, b), balancer = cluster
-    page_id = dangjian_shell("from dangjian.portal.models import ArticlePage; print(ArticlePage.objects.live().first().pk)",
-                             env=a.env).split()[-1]
-    path = f"/a/{page_id}/"
-    through(b, path, balancer)
-    assert through(b, path, balancer).headers.get("X-Page-Cache") == "HIT-nginx"
+    page_id, path = cached_on(b, balancer, "first")
     dangjian_shell(
         "from dangjian.portal.models import ArticlePage\n"
         f"p = ArticlePage.objects.get(pk={page_id}); p.title = '在甲服务器上改的标题'; p.save_revision().publish()",
@@ -101,6 +107,41 @@ def test_a_publish_or_takedown_on_one_host_reaches_the_other_within_a_second(clu
                    env=a.env)
     wait_until(lambda: through(b, path, balancer).status_code == 404, within=1.0, what="the takedown on host B")
     assert all(requests.get(balancer + path, timeout=10).status_code == 404 for _ in range(4))
+
+
+COMPLAINT = """
+from django.utils import timezone
+from dangjian.accounts.models import User
+from dangjian.complaints import services
+from dangjian.complaints.models import Complaint, ComplaintArticle
+from dangjian.portal.models import ArticlePage
+admin = User.objects.create_superuser("complaints-hosts", password=None)
+page = ArticlePage.objects.get(pk={page_id})
+complaint = Complaint.objects.create(number="TS-HOSTS", name="权利人", phone="", email="a@example.com", address="-",
+                                     work_title="作品", description="-", good_faith_at=timezone.now(), deadline_at=timezone.now())
+ComplaintArticle.objects.create(complaint=complaint, page=page, url="/a/{page_id}/", title=page.title)
+services.complaint_take_down(complaint=complaint, user=admin)
+"""
+RESTORE = """
+from dangjian.accounts.models import User
+from dangjian.complaints import services
+from dangjian.complaints.models import Complaint
+services.complaint_restore(complaint=Complaint.objects.get(number="TS-HOSTS"), user=User.objects.get(username="complaints-hosts"))
+"""
+
+
+def test_a_complaint_takedown_on_one_host_answers_410_on_the_other_within_a_second(cluster):
+    (a, b), balancer = cluster
+    page_id, path = cached_on(b, balancer, "last")
+    assert path in through(b, "/", balancer).text
+    dangjian_shell(COMPLAINT.replace("{page_id}", page_id), env=a.env)
+    wait_until(lambda: through(b, path, balancer).status_code == 410, within=1.0, what="the takedown on host B")
+    assert "TS-HOSTS" in through(b, path, balancer).text
+    wait_until(lambda: path not in through(b, "/", balancer).text, within=2.0, what="host B's home page")
+    assert all(requests.get(balancer + path, timeout=10).status_code == 410 for _ in range(4))
+    dangjian_shell(RESTORE, env=a.env)
+    wait_until(lambda: through(b, path, balancer).status_code == 200, within=1.0, what="the restore on host B")
+    assert all(requests.get(balancer + path, timeout=10).status_code == 200 for _ in range(4))
 
 
 CONTRIBUTOR = """
