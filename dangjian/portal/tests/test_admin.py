@@ -125,7 +125,7 @@ def test_operator_changes_site_settings_without_code(editor_client, client, port
         for text in ["云岭党建网", "新的一句话简介", "云岭市党建路8号", "0871-66668888", "滇ICP备99999999号",
                      "滇公网安备53010202000001号", "申请城市频道", "欢迎各市党组织申请开设城市频道"]:
             assert text in html, text
-    assert "异议请联系 banquan@example.com，5 日内答复" in client.get(article.url).content.decode()
+    assert '异议请联系 <a href="mailto:banquan@example.com">banquan@example.com</a>，5 日内答复' in client.get(article.url).content.decode()
 
 
 @pytest.mark.parametrize("title, slug", [("社区党建", "she-qu-dang-jian"), ("。。！", "articlepage"), ("5G 基站", "5g-ji-zhan")])
