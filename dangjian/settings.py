@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "dangjian.contributions",
     "dangjian.cities",
     "dangjian.complaints",
+    "dangjian.sharing",
     "dangjian.documents",
     "captcha",
     "dangjian.demo",
@@ -401,6 +402,19 @@ CITY_APPLICATION_LIMITS_NETWORK = env("DANGJIAN_CITY_APPLICATION_LIMITS_NETWORK"
 COMPLAINT_LIMITS_PHONE = env("DANGJIAN_COMPLAINT_LIMITS_PHONE", "5/86400")
 COMPLAINT_LIMITS_NETWORK = env("DANGJIAN_COMPLAINT_LIMITS_NETWORK", "10/86400")
 COMPLAINT_RETENTION_DAYS = int(env("DANGJIAN_COMPLAINT_RETENTION_DAYS", "1095"))
+
+# --- Sharing (dangjian/sharing) ---------------------------------------------
+# The Chinese font share posters are drawn with (Debian's fonts-noto-cjk), and the face in
+# the collection (Noto Sans CJK: 2 is Simplified Chinese); posters drawn per client network
+# ("count/seconds"; a poster already drawn costs nothing).
+POSTER_FONT = env("DANGJIAN_POSTER_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+POSTER_FONT_INDEX = int(env("DANGJIAN_POSTER_FONT_INDEX", "2"))
+POSTER_LIMITS = env("DANGJIAN_POSTER_LIMITS", "30/60,300/86400")
+# WeChat's JS-SDK share card for articles opened in WeChat (an official account's AppID and
+# AppSecret; the site's domain must be its JS interface domain). Unset: nothing is loaded.
+WECHAT_APP_ID = env("DANGJIAN_WECHAT_APP_ID")
+WECHAT_APP_SECRET = env("DANGJIAN_WECHAT_APP_SECRET")
+WECHAT_API_URL = env("DANGJIAN_WECHAT_API_URL", "https://api.weixin.qq.com")
 
 # --- Mail (Wagtail tells each 三审 stage's reviewers of new work) -------------
 # One variable: smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS); user and

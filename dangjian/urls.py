@@ -9,12 +9,15 @@ from dangjian.accounts import views as accounts_views
 from dangjian.pageviews import views as pageviews_views
 from dangjian.portal import views as portal_views
 from dangjian.portal.feeds import ArticleFeed
+from dangjian.sharing import views as sharing_views
 
 urlpatterns = [
     path("admin/login/", accounts_views.StaffLoginView.as_view(), name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("a/<int:page_id>/", portal_views.article, name="article"),
+    path("a/<int:page_id>/poster.png", sharing_views.poster, name="share_poster"),
+    path("share/wechat/", sharing_views.wechat_config, name="share_wechat"),
     path("", include("dangjian.accounts.urls")),
     path("contribute/", include("dangjian.contributions.urls")),
     path("city/", include("dangjian.cities.urls")),

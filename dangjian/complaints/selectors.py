@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.models import Site
 
+from dangjian.core.hosts import site_hosts
 from dangjian.portal.models import MAX_PAGE_ID, ArticlePage
 
 from .models import Complaint, ComplaintArticle, CounterNotice
@@ -101,13 +101,6 @@ def cases_of_uploader(user) -> QuerySet[Complaint]:
     ).prefetch_related("articles", "counter_notices")
 
 
-def _our_hosts() -> set[str]:
-    hosts = {site.hostname.lower() for site in Site.objects.all()}
-    hosts |= {host.lower().strip("[]") for host in settings.ALLOWED_HOSTS if host and not host.startswith(".") and host != "*"}
-    hosts.add((urlsplit(settings.BASE_URL).hostname or "").lower())
-    return hosts
-
-
 def article_for_url(url: str) -> ArticlePage | None:
     """The published article of this site that `url` shows (/a/<id>/, its tree path, a city
     channel's path), with or without this site's scheme and host; None for anything else."""
@@ -123,7 +116,7 @@ def article_for_url(url: str) -> ArticlePage | None:
         return None
     if parts.scheme and parts.scheme.lower() not in ("http", "https"):
         return None
-    if host is not None and host.lower() not in _our_hosts():
+    if host is not None and host.lower() not in site_hosts():
         return None
     path = unquote(parts.path or "/")
     articles = ArticlePage.objects.live()

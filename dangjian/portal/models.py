@@ -415,6 +415,10 @@ class PortalSettings(BaseSiteSetting):
         default="诚邀各地党组织申请开设城市频道，展示本地党建工作成果。本网流量大、覆盖广，欢迎联系合作。",
     )
     share_hint = models.CharField(_("Share hint"), max_length=100, default="保存到手机，分享给更多人")
+    share_image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("Share image"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Shown in chat apps' share cards of pages without a cover photo; square, at least 300 × 300 pixels."),
+    )
     banner_image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("Banner below articles"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -432,7 +436,7 @@ class PortalSettings(BaseSiteSetting):
             heading=_("Copyright and complaints"),
         ),
         MultiFieldPanel([FieldPanel("cooperation_title"), FieldPanel("cooperation_text")], heading=_("Channel cooperation")),
-        MultiFieldPanel([FieldPanel("share_hint"), FieldPanel("banner_image"), FieldPanel("banner_link")], heading=_("Sharing and banner")),
+        MultiFieldPanel([FieldPanel("share_hint"), FieldPanel("share_image"), FieldPanel("banner_image"), FieldPanel("banner_link")], heading=_("Sharing and banner")),
     ]
 
     class Meta:

@@ -11,6 +11,7 @@ function gets the template context and returns HTML, or "" where it has nothing 
 | ``article_meta`` | the line under an article's title (views, time, source)  |
 | ``aside``      | the side column of the home page, channels and city channels |
 | ``copyright``  | under an article's copyright notice                        |
+| ``share``      | in an article's "save to phone / share" block, above its buttons |
 
 Blocks render inside the page's own render, so what they read is recorded with
 ``core.dependencies.depends_on`` like everything else on the page.

@@ -1,7 +1,9 @@
-// Share block: the system share sheet where the browser has one, else copy the link.
+// Share block: the system share sheet where the browser has one, copying the link (shown
+// only with JavaScript, which it needs), and in WeChat's browser a pointer to its ··· menu.
 (function () {
   var share = document.querySelector(".share");
   if (!share) return;
+  if (/MicroMessenger/i.test(navigator.userAgent)) share.querySelector(".share-wechat").hidden = false;
   var canonical = document.querySelector('link[rel="canonical"]');
   var url = canonical ? canonical.href : location.href;
   var title = document.title;
@@ -13,7 +15,9 @@
       navigator.share({ title: title, url: url }).catch(function () {});
     });
   }
-  share.querySelector(".share-copy").addEventListener("click", function () {
+  var copyButton = share.querySelector(".share-copy");
+  copyButton.hidden = false;
+  copyButton.addEventListener("click", function () {
     function done() { status.textContent = "链接已复制，可以粘贴给朋友了"; }
     function fallback() {
       var input = document.createElement("textarea");

@@ -1,0 +1,96 @@
+"""WeChat's JS-SDK share card (optional: DANGJIAN_WECHAT_APP_ID and _APP_SECRET). The page
+asks /share/wechat/ for a signature of its URL; the signature needs a jsapi_ticket, which
+needs an access token: both are fetched here, server-side, and kept in the shared cache
+until shortly before they expire, so that every worker and host uses one ticket (WeChat
+allows few fetches a day)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+TICKET_KEY = "sharing:wechat:ticket"
+LOCK_KEY = "sharing:wechat:ticket-lock"
+EARLY = 300  # seconds before WeChat's expiry that a ticket is replaced
+LOCK_SECONDS = 15
+WAIT_SECONDS = 5.0
+
+
+class WeChatError(Exception):
+    pass
+
+
+def configured() -> bool:
+    return bool(settings.WECHAT_APP_ID and settings.WECHAT_APP_SECRET)
+
+
+def signature(*, jsapi_ticket: str, noncestr: str, timestamp: int, url: str) -> str:
+    """WeChat's JS-SDK signature: sha1 of the four fields sorted by name, unescaped."""
+    fields = {"jsapi_ticket": jsapi_ticket, "noncestr": noncestr, "timestamp": str(timestamp), "url": url}
+    return hashlib.sha1("&".join(f"{name}={fields[name]}" for name in sorted(fields)).encode()).hexdigest()
+
+
+def _get(path: str, **query: str) -> dict:
+    url = f"{settings.WECHAT_API_URL.rstrip('/')}{path}?{urllib.parse.urlencode(query)}"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (a configured https URL)
+            answer = json.loads(response.read())
+    except (OSError, ValueError) as error:
+        raise WeChatError(f"{path}: {error}") from None
+    if answer.get("errcode"):
+        raise WeChatError(f"{path}: {answer.get('errcode')} {answer.get('errmsg', '')}")
+    return answer
+
+
+def _fetch() -> tuple[str, int]:
+    token = _get("/cgi-bin/token", grant_type="client_credential", appid=settings.WECHAT_APP_ID, secret=settings.WECHAT_APP_SECRET)
+    ticket = _get("/cgi-bin/ticket/getticket", access_token=token["access_token"], type="jsapi")
+    return ticket["ticket"], int(ticket.get("expires_in", 7200))
+
+
+def jsapi_ticket() -> str:
+    """The current ticket: from the cache, else fetched by one process while the others wait
+    for it (a lock in the cache)."""
+    ticket = cache.get(TICKET_KEY)
+    if ticket:
+        return ticket
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not cache.add(LOCK_KEY, "1", LOCK_SECONDS):
+        time.sleep(0.05)  # another process is fetching: its ticket comes within a request's time
+        ticket = cache.get(TICKET_KEY)
+        if ticket:
+            return ticket
+        if time.monotonic() > deadline:
+            raise WeChatError("timed out waiting for another process to fetch the ticket")
+    try:
+        ticket = cache.get(TICKET_KEY)
+        if not ticket:
+            ticket, expires_in = _fetch()
+            cache.set(TICKET_KEY, ticket, max(60, expires_in - EARLY))
+        return ticket
+    finally:
+        cache.delete(LOCK_KEY)
+
+
+@dataclass(frozen=True)
+class ShareConfig:
+    app_id: str
+    timestamp: int
+    nonce: str
+    signature: str
+
+
+def share_config(url: str, *, now: float | None = None) -> ShareConfig:
+    nonce, timestamp = secrets.token_urlsafe(12), int(now if now is not None else time.time())
+    return ShareConfig(app_id=settings.WECHAT_APP_ID, timestamp=timestamp, nonce=nonce,
+                       signature=signature(jsapi_ticket=jsapi_ticket(), noncestr=nonce, timestamp=timestamp, url=url))
