@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "dangjian.cities",
     "dangjian.complaints",
     "dangjian.sharing",
+    "dangjian.banners",
     "dangjian.documents",
     "captcha",
     "dangjian.demo",

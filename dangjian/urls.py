@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from dangjian.accounts import views as accounts_views
+from dangjian.banners import views as banners_views
 from dangjian.pageviews import views as pageviews_views
 from dangjian.portal import views as portal_views
 from dangjian.portal.feeds import ArticleFeed
@@ -18,6 +19,7 @@ urlpatterns = [
     path("a/<int:page_id>/", portal_views.article, name="article"),
     path("a/<int:page_id>/poster.png", sharing_views.poster, name="share_poster"),
     path("share/wechat/", sharing_views.wechat_config, name="share_wechat"),
+    path("b/<int:banner_id>/", banners_views.click, name="banner_click"),
     path("", include("dangjian.accounts.urls")),
     path("contribute/", include("dangjian.contributions.urls")),
     path("city/", include("dangjian.cities.urls")),

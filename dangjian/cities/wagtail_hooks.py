@@ -111,9 +111,9 @@ def forget_application_contacts(user) -> None:
     CityApplication.objects.filter(applicant=user).update(contact_name="", contact_phone="")
 
 
-@hooks.register("dangjian_complaint_paths")
+@hooks.register("dangjian_city_admin_paths")
 def city_admin_paths(user) -> list[str]:
-    """A city's administrators handle the copyright complaints about their city's articles."""
+    """The cities `user` administers: their copyright complaints and banners are theirs to handle."""
     from .models import CityGroup, CityRole
 
     return list(CityGroup.objects.filter(group__user=user, role=CityRole.ADMIN).values_list("city__path", flat=True))

@@ -26,7 +26,7 @@ ARTICLE_PATH = re.compile(r"^/a/(\d{1,19})/?$")
 class Access:
     """What a user may do with cases: every case (site admins, chief editors; auditors read
     only), or the cases about articles below `paths` (a city's administrators, registered
-    by the "dangjian_complaint_paths" hook: fn(user) -> tree paths)."""
+    by the "dangjian_city_admin_paths" hook: fn(user) -> tree paths)."""
 
     read_all: bool = False
     handle_all: bool = False
@@ -47,7 +47,7 @@ def access_for(user) -> Access:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Access()
     handle_all = user.has_perm(HANDLE_PERMISSION)
-    paths = tuple(path for source in hooks.get_hooks("dangjian_complaint_paths") for path in source(user))
+    paths = tuple(path for source in hooks.get_hooks("dangjian_city_admin_paths") for path in source(user))
     return Access(read_all=handle_all or user.has_perm(READ_PERMISSION), handle_all=handle_all, paths=paths)
 
 

@@ -28,6 +28,7 @@ from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
 from dangjian.accounts.roles import FINAL_REVIEW, FIRST_REVIEW, SECOND_REVIEW
+from dangjian.banners.models import Banner
 from dangjian.cities import regions
 from dangjian.cities import services as city_services
 from dangjian.cities.models import CityApplication, CityChannelPage, CityRole
@@ -143,10 +144,11 @@ def demo_content_load(*, article_count: int = 48, progress: bool = True) -> int:
             police_link="https://beian.mps.gov.cn/",
             complaint_email="tougao@example.com",
             complaint_days=3,
-            banner_image=banner,
-            banner_link="/",
+            share_image=_image("分享图片", 13, (600, 600)),
         ),
     )
+    Banner.objects.get_or_create(name="文章底部横幅（演示）", defaults=dict(
+        position=Banner.Position.ARTICLE_BOTTOM, image=banner, alt_text="学习贯彻党的二十大精神（演示横幅）"))
 
     channels = []
     for title, slug, description, accepts in CHANNELS:

@@ -84,7 +84,7 @@ def is_bot(user_agent: str) -> bool:
     return verdict
 
 
-def _visitor(meta) -> str:
+def visitor_cookie_id(meta) -> str:
     """The visitor id of a well-formed, correctly signed cookie; empty otherwise."""
     found = _COOKIE.search(meta.get("HTTP_COOKIE", ""))
     if found is None or not hmac.compare_digest(found.group(2), _digest("cookie", found.group(1))):
@@ -106,7 +106,7 @@ def _cross_site(origin: str, host: str, fetch_site: str) -> bool:
 def answer_request(page_id: int, meta, *, staff: bool = False) -> tuple[int, list[tuple[str, str]], bytes]:
     """`answer` for a request's WSGI environ (Django's request.META is one too)."""
     return answer(
-        page_id=page_id, method=meta.get("REQUEST_METHOD", ""), cookie=_visitor(meta),
+        page_id=page_id, method=meta.get("REQUEST_METHOD", ""), cookie=visitor_cookie_id(meta),
         ip=client_ip(meta), user_agent=meta.get("HTTP_USER_AGENT", ""), host=meta.get("HTTP_HOST", ""),
         origin=meta.get("HTTP_ORIGIN", ""), fetch_site=meta.get("HTTP_SEC_FETCH_SITE", ""), staff=staff,
     )

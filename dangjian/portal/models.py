@@ -419,10 +419,6 @@ class PortalSettings(BaseSiteSetting):
         "wagtailimages.Image", verbose_name=_("Share image"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text=_("Shown in chat apps' share cards of pages without a cover photo; square, at least 300 × 300 pixels."),
     )
-    banner_image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("Banner below articles"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    banner_link = models.URLField(_("Banner link"), blank=True)
 
     panels = [
         MultiFieldPanel([FieldPanel("site_name"), FieldPanel("description"), FieldPanel("logo")], heading=_("Site")),
@@ -436,7 +432,7 @@ class PortalSettings(BaseSiteSetting):
             heading=_("Copyright and complaints"),
         ),
         MultiFieldPanel([FieldPanel("cooperation_title"), FieldPanel("cooperation_text")], heading=_("Channel cooperation")),
-        MultiFieldPanel([FieldPanel("share_hint"), FieldPanel("share_image"), FieldPanel("banner_image"), FieldPanel("banner_link")], heading=_("Sharing and banner")),
+        MultiFieldPanel([FieldPanel("share_hint"), FieldPanel("share_image")], heading=_("Sharing")),
     ]
 
     class Meta:

@@ -12,6 +12,8 @@ function gets the template context and returns HTML, or "" where it has nothing 
 | ``aside``      | the side column of the home page, channels and city channels |
 | ``copyright``  | under an article's copyright notice                        |
 | ``share``      | in an article's "save to phone / share" block, above its buttons |
+| ``home_top``, ``home_middle`` | the home page's banner places: above everything, below the headlines |
+| ``article_bottom`` | below an article (the reference page's banner)         |
 
 Blocks render inside the page's own render, so what they read is recorded with
 ``core.dependencies.depends_on`` like everything else on the page.

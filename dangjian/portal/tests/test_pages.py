@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from dangjian.banners.models import Banner
 from dangjian.portal.models import ArticlePage
 
 from .fixtures import make_article, make_image
@@ -24,8 +27,8 @@ def count_queries(client, url: str) -> int:
 
 def test_article_page_shows_every_reference_element_in_order(client, portal_site):
     channel = portal_site.channels[0]
-    portal_site.settings.banner_image = make_image("横幅", (1200, 200))
-    portal_site.settings.save()
+    Banner.objects.create(name="横幅", position=Banner.Position.ARTICLE_BOTTOM, image=make_image("横幅", (1200, 200)),
+                          alt_text="横幅说明", starts_at=timezone.now() - dt.timedelta(hours=1))
     article = make_article(
         channel, cover_image=make_image(), initial_views=223254,
         byline_organization="凤栖县委组织部", byline_author="李建国", responsible_editor="王编辑",
@@ -45,7 +48,7 @@ def test_article_page_shows_every_reference_element_in_order(client, portal_site
         "tousu@example.com",               # copyright notice with complaint address
         "3 日内",                          # and deadline
         "保存到手机",                      # save to phone / share
-        'class="banner-slot"',
+        'class="banner-slot banner-article_bottom"',
         "用户登录",                        # login box
         'id="login-phone"',
         "频道合作",                        # channel cooperation
