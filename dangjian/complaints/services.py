@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.actions.unpublish_page import UnpublishPageAction
@@ -357,26 +358,43 @@ def complaints_of_person_forget(*, user) -> None:
 
 
 # --- telling people ---------------------------------------------------------------------
-def _sms(phone: str, number: str, state: str) -> None:
+def _tell(*, phone: str, email: str, number: str, state: str, details: str) -> None:
+    """By SMS (with a provider template, or the console backend) and by e-mail (when the site
+    sends mail: DANGJIAN_EMAIL_URL), once the change is committed, in the background."""
     from dangjian.accounts.tasks import send_sms_notice
 
-    if not phone:
-        return
+    from .tasks import send_mail_notice
+
     text = _("Copyright complaint %(number)s: %(state)s.") % {"number": number, "state": state}
-    transaction.on_commit(lambda: send_sms_notice.enqueue(
-        phone=phone, template_id=settings.SMS_COMPLAINT_TEMPLATE_ID, params={"number": number, "state": state}, text=text))
+    if phone:
+        transaction.on_commit(lambda: send_sms_notice.enqueue(
+            phone=phone, template_id=settings.SMS_COMPLAINT_TEMPLATE_ID, params={"number": number, "state": state}, text=text))
+    if email:
+        transaction.on_commit(lambda: send_mail_notice.enqueue(to=email, subject=text, body=f"{text}\n\n{details}"))
 
 
 def _tell_complainant(complaint: Complaint) -> None:
-    """By SMS (when a template is configured, or the console backend); the case page, which
-    the complainant opens with the case number and a code, says the rest."""
-    _sms(complaint.phone, complaint.number, str(complaint.get_state_display()))
+    """The case page, which the complainant opens with the case number and a code, says the rest."""
+    details = "\n\n".join(part for part in (
+        complaint.message,
+        _("Follow the case at %(url)s with the case number and your mobile number.") % {"url": settings.BASE_URL + reverse("complaints:track")},
+    ) if part)
+    _tell(phone=complaint.phone, email=complaint.email, number=complaint.number, state=str(complaint.get_state_display()),
+          details=details)
 
 
 def _tell_uploaders(complaint: Complaint) -> None:
-    """Their account page lists the case (selectors.cases_of_uploader); an SMS says so."""
-    people = {selectors.uploader_of(row.page) for row in complaint.articles.select_related("page", "page__owner") if row.page}
-    for person in people:
-        if person is not None and person.phone:
-            logger.info("complaint %s: telling the uploader %s", complaint.number, mask_phone(person.phone))
-            _sms(person.phone, complaint.number, str(complaint.get_state_display()))
+    """Their account page lists the case (selectors.cases_of_uploader) with what it is about
+    (never who complained or how to reach them); the SMS and e-mail say so."""
+    rows = list(complaint.articles.select_related("page", "page__owner"))
+    details = "\n".join([
+        _("The work: %(title)s") % {"title": complaint.work_title},
+        *(f"{row.title} {settings.BASE_URL}{row.url}" for row in rows),
+        complaint.description, "",
+        _("See it and answer with a counter-notice at %(url)s.") % {"url": settings.BASE_URL + reverse("accounts:profile")},
+    ])
+    for person in {selectors.uploader_of(row.page) for row in rows if row.page}:
+        if person is not None and (person.phone or person.email):
+            logger.info("complaint %s: telling the uploader %s", complaint.number, mask_phone(person.phone or ""))
+            _tell(phone=person.phone or "", email=person.email, number=complaint.number,
+                  state=str(complaint.get_state_display()), details=details)

@@ -44,9 +44,11 @@ def everywhere(client, article, channel) -> dict[str, bool]:
     return {path: shows(client, path, article) for path in ("/", channel.url, "/feed/", channel.url + "feed/", "/sitemap.xml")}
 
 
-def test_complaint_takedown_counter_notice_and_restore(client, newsroom, sms_outbox, portal_site,
+def test_complaint_takedown_counter_notice_and_restore(client, newsroom, sms_outbox, portal_site, mailoutbox,
                                                        django_capture_on_commit_callbacks):
     channel = portal_site.channels[0]
+    newsroom.contributor.email = "li@example.com"
+    newsroom.contributor.save()
     with django_capture_on_commit_callbacks(execute=True):
         article = make_article(channel, revision=True, title="红色物业让老旧小区焕新颜", owner=newsroom.contributor)
     Submission.objects.create(page=article, contributor=newsroom.contributor, contact_phone="13800138000")
@@ -83,6 +85,13 @@ def test_complaint_takedown_counter_notice_and_restore(client, newsroom, sms_out
     assert not SearchDocument.objects.filter(page_id=article.pk).exists()
     assert not HotListEntry.objects.filter(article=article).exists()
     assert send_beacon(article.pk)[0] == 404
+    # Told by e-mail too: the complainant of the state, the uploader of the substance but not
+    # of who complained.
+    mails = {mail.to[0]: mail for mail in mailoutbox}
+    assert mails["legal@example.com"].subject == f"侵权投诉 {complaint.number}：已下架。"
+    told = mails["li@example.com"].body
+    assert "未经许可使用" in told and f"/a/{article.pk}/" in told and "/me/" in told
+    assert "某某文化传媒" not in told and "legal@example.com" not in told and COMPLAINANT not in told
 
     # Nobody publishes it again: not the admin (no publish action; a forged one saves a
     # draft), not code.
