@@ -15,6 +15,8 @@ from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -63,12 +65,15 @@ class BannerForm(WagtailAdminModelForm):
 
 
 class Managed:
-    """The views see only the banners the user manages."""
+    """The views see only the banners the user manages: another city's banner is a 404."""
 
-    def get_base_queryset(self):
+    def get_base_queryset(self):  # listings
         return selectors.managed_by(self.request.user)
 
-    def get_queryset(self):
+    def get_queryset(self):  # edit and delete
+        return selectors.managed_by(self.request.user)
+
+    def get_base_object_queryset(self):  # history and usage
         return selectors.managed_by(self.request.user)
 
 
@@ -90,6 +95,14 @@ class BannerDeleteView(Managed, DeleteView):
     pass
 
 
+class BannerHistoryView(Managed, HistoryView):
+    pass
+
+
+class BannerUsageView(Managed, UsageView):
+    pass
+
+
 class BannerViewSet(ModelViewSet):
     model = Banner
     icon = "image"
@@ -100,6 +113,8 @@ class BannerViewSet(ModelViewSet):
     add_view_class = BannerCreateView
     edit_view_class = BannerEditView
     delete_view_class = BannerDeleteView
+    history_view_class = BannerHistoryView
+    usage_view_class = BannerUsageView
     edit_handler = ObjectList(Banner.panels, base_form_class=BannerForm)
     list_display = ["name", "position", "target", "starts_at", "ends_at", "weight", "active"]
     list_filter = ["position", "active"]

@@ -6,6 +6,7 @@ allows few fetches a day)."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -13,7 +14,9 @@ import secrets
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,8 +25,8 @@ logger = logging.getLogger(__name__)
 TICKET_KEY = "sharing:wechat:ticket"
 LOCK_KEY = "sharing:wechat:ticket-lock"
 EARLY = 300  # seconds before WeChat's expiry that a ticket is replaced
-LOCK_SECONDS = 15
-WAIT_SECONDS = 5.0
+LOCK_SECONDS = 15  # a Redis lock's expiry, should its holder die
+WAIT_SECONDS = 10.0
 
 
 class WeChatError(Exception):
@@ -58,28 +61,40 @@ def _fetch() -> tuple[str, int]:
     return ticket["ticket"], int(ticket.get("expires_in", 7200))
 
 
+@contextmanager
+def _one_fetcher():
+    """Held by one process at a time: with Redis, across every host (a Redis lock); with
+    the embedded file cache, whose add() is not atomic, across the host's processes and
+    threads (flock on a file beside the cache)."""
+    if hasattr(cache, "lock"):  # django-redis
+        lock = cache.lock(LOCK_KEY, timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS)
+        if not lock.acquire():
+            raise WeChatError("timed out waiting for another process to fetch the ticket")
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    with open(Path(settings.DATA_DIR) / "wechat-ticket.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # the holder is one HTTP fetch away from done
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def jsapi_ticket() -> str:
-    """The current ticket: from the cache, else fetched by one process while the others wait
-    for it (a lock in the cache)."""
+    """The current ticket: from the cache, else fetched by one process while the others
+    wait for it."""
     ticket = cache.get(TICKET_KEY)
     if ticket:
         return ticket
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not cache.add(LOCK_KEY, "1", LOCK_SECONDS):
-        time.sleep(0.05)  # another process is fetching: its ticket comes within a request's time
-        ticket = cache.get(TICKET_KEY)
-        if ticket:
-            return ticket
-        if time.monotonic() > deadline:
-            raise WeChatError("timed out waiting for another process to fetch the ticket")
-    try:
-        ticket = cache.get(TICKET_KEY)
+    with _one_fetcher():
+        ticket = cache.get(TICKET_KEY)  # fetched while this one waited
         if not ticket:
             ticket, expires_in = _fetch()
             cache.set(TICKET_KEY, ticket, max(60, expires_in - EARLY))
-        return ticket
-    finally:
-        cache.delete(LOCK_KEY)
+    return ticket
 
 
 @dataclass(frozen=True)

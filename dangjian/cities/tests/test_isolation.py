@@ -19,6 +19,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page, Revision, Site, TaskState
 
 from dangjian.accounts.roles import SITE_ADMIN
+from dangjian.banners.models import Banner
 from dangjian.cities.models import CityApplication, CityRole
 from dangjian.cities.tests.fixtures import city_staff, make_pdf
 from dangjian.contributions.models import SensitiveWord
@@ -60,6 +61,7 @@ class CityB:
     document: object
     application: CityApplication
     staff: dict
+    banner: Banner
 
 
 @pytest.fixture
@@ -88,8 +90,10 @@ def city_b(two_cities, settings) -> CityB:
     for group in Group.objects.filter(city_group__city=city):
         group.name = f"{B_MARK}{group.name}"
         group.save()
+    banner = Banner.objects.create(name=f"{B_MARK}横幅", position=Banner.Position.CITY, image=image, alt_text=f"{B_MARK}横幅说明",
+                                   target=city)
     return CityB(city=city, column=column, article=live, revision=live.latest_revision, task_state=task_state, image=image,
-                 document=document, application=application, staff=staff)
+                 document=document, application=application, staff=staff, banner=banner)
 
 
 def values_for(view: str, name: str, kwargs_names: list[str], b: CityB, a_column) -> list:
@@ -127,6 +131,7 @@ def values_for(view: str, name: str, kwargs_names: list[str], b: CityB, a_column
             "wagtaildocs_chooser": [b.document.pk], "wagtailimages_chooser": [b.image.pk],
             "search_words": [SearchWord.objects.get_or_create(word=f"{B_MARK}词")[0].pk],
             "sensitive_words": [SensitiveWord.objects.get_or_create(word=f"{B_MARK}敏感词")[0].pk],
+            "banners": [b.banner.pk],
             "": [b.application.pk],  # cities_application and cities_application_letter
         }
         return by_view.get(namespace, [])
@@ -145,6 +150,7 @@ def b_still_as_it_was(b: CityB) -> None:
     assert get_document_model().objects.filter(pk=b.document.pk, collection_id=b.city.collection_id).exists()
     assert CityApplication.objects.get(pk=b.application.pk).status == CityApplication.Status.PENDING
     assert all(user.__class__.objects.filter(pk=user.pk, is_active=True).exists() for user in b.staff.values())
+    assert Banner.objects.filter(pk=b.banner.pk, name=f"{B_MARK}横幅", target=b.city).exists()
 
 
 def body_of(response) -> str:
