@@ -284,7 +284,7 @@ def test_the_readme_production_section_works_as_written(tmp_path):
     # Each line the test does differently, exactly as the README has it: a README edit that
     # changes one makes the test say so rather than silently run something else.
     instead = {
-        "apt-get install -y git python3-venv postgresql redis-server nginx": "true  # packages installed by .ci/run",
+        "apt-get install -y git python3-venv postgresql redis-server nginx fonts-noto-cjk": "true  # packages installed by .ci/run",
         "git clone 仓库地址 /opt/dangjian": f"git clone -q {upstream} /opt/dangjian",
         "cd /opt/dangjian && python3 dev.py setup": "cd /opt/dangjian && /usr/bin/python3 dev.py setup >/dev/null",
         "systemctl restart redis-server": "true  # the test's Redis keeps running",
