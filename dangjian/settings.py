@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dangjian.accounts.hint.LoginHintMiddleware",
     # A city's staff reach their own city's objects only (cities/isolation.py).
     "dangjian.cities.isolation.AdminGuardMiddleware",
     "dangjian.core.middleware.PageCacheMiddleware",
@@ -310,8 +311,10 @@ LOGIN_RECORD_DAYS = int(env("DANGJIAN_LOGIN_RECORD_DAYS", "180"))
 WAGTAILADMIN_USER_LOGIN_FORM = "dangjian.accounts.forms.StaffLoginForm"
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.math_challenge"
 CAPTCHA_TIMEOUT = 5  # minutes
-CAPTCHA_IMAGE_SIZE = (150, 50)
-CAPTCHA_FONT_SIZE = 36
+CAPTCHA_IMAGE_SIZE = (240, 80)
+CAPTCHA_FONT_SIZE = 52
+CAPTCHA_MATH_CHALLENGE_OPERATOR = "×"
+CAPTCHA_LETTER_ROTATION = (-15, 15)
 
 # --- Users ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

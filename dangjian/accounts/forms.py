@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from captcha.fields import CaptchaField
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +12,17 @@ from .models import User
 from .phone import normalize_phone
 
 
+class CaptchaInput(CaptchaTextInput):
+    """The picture large, described and with a button for another one; the answer typed on
+    the phone's number pad."""
+
+    template_name = "accounts/widgets/captcha.html"
+
+
 def captcha_field() -> CaptchaField:
     return CaptchaField(
         label=_("Answer the question in the picture"),
+        widget=CaptchaInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "4"}),
         error_messages={"invalid": _("The answer to the picture is wrong; please try the new one."),
                         "required": _("Please answer the question in the picture.")},
     )

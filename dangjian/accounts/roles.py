@@ -32,7 +32,8 @@ ROLES: dict[str, tuple[list[str], list[str]]] = {
     SITE_ADMIN: (
         [ADMIN, *IMAGES, *DOCUMENTS, *SEARCH, *WORDS, "wagtailimages.delete_image", "documents.delete_document",
          "accounts.add_user", "accounts.change_user", "accounts.delete_user", "auth.add_group", "auth.change_group",
-         "portal.change_portalsettings", "wagtailcore.add_site", "wagtailcore.change_site",
+         "portal.change_portalsettings", "portal.add_mourningperiod",
+         "portal.change_mourningperiod", "portal.delete_mourningperiod", "portal.view_mourningperiod", "wagtailcore.add_site", "wagtailcore.change_site",
          "wagtailredirects.add_redirect", "wagtailredirects.change_redirect", "wagtailredirects.delete_redirect",
          "accounts.view_loginrecord"],
         ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"],

@@ -7,9 +7,13 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 from wagtail.admin.views.account import LoginView as WagtailLoginView
 
 from dangjian.core.clientip import client_ip
@@ -17,6 +21,7 @@ from dangjian.core.redirects import safe_next
 
 from . import selectors, services
 from .forms import CodeForm, PhoneForm, ProfileForm, normalize_code
+from .hint import hint_clear
 from .models import LoginRecord, PhoneCode
 from .phone import mask_phone
 from .sections import account_sections
@@ -88,8 +93,9 @@ def login_code(request):
     return render(request, "accounts/login_code.html", {
         "form": form, "masked_phone": mask_phone(phone), "minutes": services.CODE_MINUTES,
         "status": selectors.code_request_status(pending["request"]), "phone": phone, "next": pending.get("next", "/"),
-        "show_sms_log": settings.DEBUG and settings.SMS_BACKEND == "console",
-        "demo_sms": console_last_message(phone) if settings.DEBUG and settings.SMS_BACKEND == "console" else "",
+        # The console backend sends nothing: a newcomer to the demo could not log in otherwise.
+        "demo": settings.SMS_BACKEND == "console",
+        "demo_sms": console_last_message(phone) if settings.SMS_BACKEND == "console" else "",
     })
 
 
@@ -176,6 +182,28 @@ def profile_delete(request):
         logout(request)
         return render(request, "accounts/deleted.html")
     return render(request, "accounts/delete.html")
+
+
+@never_cache
+def account_state(request):
+    """What the pages' script shows of the reader's account: pages are cached, the same for
+    everyone, so the logged-in state comes from here. Other apps add links to the menu with a
+    "dangjian_account_links" hook, fn(request) -> [(label, url)]."""
+    user = request.user
+    if not user.is_authenticated:
+        response = JsonResponse({"logged_in": False})
+        hint_clear(response)
+        return response
+    name = user.display_name or (mask_phone(user.phone) if user.phone else user.get_username())
+    links = [(_("My account"), reverse("accounts:profile"))]
+    for add in hooks.get_hooks("dangjian_account_links"):
+        links += add(request)
+    return JsonResponse({
+        "logged_in": True,
+        "greeting": _("Hello, %(name)s") % {"name": name},
+        "links": [{"label": str(label), "url": url} for label, url in links],
+        "logout": {"label": _("Log out"), "url": reverse("accounts:logout"), "csrf": get_token(request)},
+    })
 
 
 @require_POST

@@ -124,6 +124,11 @@ def no_bulk_publish_in_review(request, action_type, objects, action_class_instan
     return None
 
 
+@hooks.register("dangjian_account_links")
+def account_links(request) -> list[tuple[str, str]]:
+    return [(_("My contributions"), reverse("contributions:mine"))]
+
+
 @hooks.register("dangjian_account_export")
 def export_submissions(user) -> dict:
     return {"contributions": [

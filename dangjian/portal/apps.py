@@ -13,8 +13,9 @@ class PortalConfig(AppConfig):
         from dangjian.core import invalidation
 
         from . import holds
-        from .models import ArticlePage, PortalSettings, headline_keys
+        from .models import ArticlePage, MourningPeriod, PortalSettings, headline_keys
 
         invalidation.register_everywhere_model(PortalSettings)
+        invalidation.register_everywhere_model(MourningPeriod)
         invalidation.register_page_keys(headline_keys)
         holds.connect(ArticlePage, Page)

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponsePermanentRedirect
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
@@ -444,3 +445,27 @@ class PortalSettings(BaseSiteSetting):
         contact = self.complaint_email or self.email
         link = format_html('<a href="mailto:{0}">{0}</a>', contact) if contact else ""
         return mark_safe(escape(self.copyright_notice).replace("{email}", link).replace("{days}", str(self.complaint_days)))
+
+
+class MourningPeriod(models.Model):
+    """A time when the whole public site shows in gray (哀悼模式): national days of mourning.
+
+    The pages carry every current and coming period and a script in their head applies the
+    gray while the reader's clock is inside one, so a cached page changes mode at the right
+    minute without being rendered again; saving a period purges every page (PortalApp.ready)."""
+
+    start = models.DateTimeField(_("Starts"), default=timezone.now)
+    end = models.DateTimeField(_("Ends"), null=True, blank=True, help_text=_("Leave empty to keep it on until you set an end."))
+    reason = models.CharField(_("Reason"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-start"]
+        verbose_name = _("mourning period")
+        verbose_name_plural = _("mourning mode")
+
+    def __str__(self) -> str:
+        return self.reason or timezone.localtime(self.start).strftime("%Y-%m-%d %H:%M")
+
+    def clean(self):
+        if self.end and self.start and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})

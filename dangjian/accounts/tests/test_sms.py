@@ -43,13 +43,18 @@ def test_the_console_backend_writes_the_message_where_the_operator_finds_it(sett
     assert "+8613800138000" in line and "123456" in line and "5 分钟" in line
 
 
-def test_in_debug_the_code_page_shows_the_demo_message(client, settings, sms_outbox, db):
-    settings.DEBUG = True
+def test_the_console_backend_shows_the_message_on_the_code_page_and_a_real_one_never(client, settings, sms_outbox, db):
+    """A newcomer to the demo (DEBUG off, the default) can log in without reading sms.log."""
+    settings.DEBUG = False
     client.post("/login/", {"phone": "13800138000"}, REMOTE_ADDR="10.1.2.3")
     page = client.get("/login/code/").content.decode()
-    assert sms_outbox()[-1][1] in page
-    settings.DEBUG = False
-    assert sms_outbox()[-1][1] not in client.get("/login/code/").content.decode()
+    code = sms_outbox()[-1][1]
+    demo = page[page.index('<section class="demo-sms"'):]
+    assert "<h2 id=\"demo-title\">演示</h2>" in demo and code in demo[: demo.index("</section>")]
+    assert "验证码已发送到 138****8000，5 分钟内有效。" in page
+    settings.SMS_BACKEND = "tencent"  # sms.log still holds the console's message
+    page = client.get("/login/code/").content.decode()
+    assert code not in page and "demo-sms" not in page
 
 
 @pytest.fixture
