@@ -52,6 +52,12 @@ def with_static(app):
     return static
 
 
+def with_compression(app):
+    from dangjian.core.compression import Compression
+
+    return Compression(app)
+
+
 def with_access_log(app):
     from django.conf import settings
 
@@ -62,4 +68,4 @@ def with_access_log(app):
     return AccessLog(app)
 
 
-application = with_access_log(with_static(with_beacon(with_fast_path(get_wsgi_application()))))
+application = with_access_log(with_compression(with_static(with_beacon(with_fast_path(get_wsgi_application())))))

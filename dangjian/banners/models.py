@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
+from wagtail.images.models import Picture
 from wagtail.models import PreviewableMixin
 
 
@@ -76,9 +77,18 @@ class Banner(PreviewableMixin, models.Model):
     def get_preview_context(self, request, mode_name):
         context = super().get_preview_context(request, mode_name)
         width, height = self.SIZES.get(self.position, (1000, 200))
-        context.update(width=width, height=height,
-                       rendition=self.image.get_rendition(f"max-{width * 2}x{height * 2}|format-jpeg") if self.image_id else None)
+        context.update(width=width, height=height, picture=self.picture(lazy=False) if self.image_id else None)
         return context
+
+    def picture(self, *, lazy: bool = True) -> Picture:
+        """The banner's <picture>: WebP at half, full and double the place's size (phones,
+        desktops, sharp screens) with a JPEG fallback; the browser picks by its width."""
+        width, height = self.SIZES.get(self.position, (1000, 200))
+        specs = [f"max-{width * n // 2}x{height * n // 2}|format-{kind}" for kind in ("webp", "jpeg") for n in (1, 2, 4)]
+        attrs = {"alt": self.alt_text, "sizes": f"(max-width: {width}px) 100vw, {width}px"}
+        if lazy:
+            attrs["loading"] = "lazy"
+        return Picture(self.image.get_renditions(*specs), attrs)
 
     def shown_at(self, now) -> bool:
         return self.active and self.starts_at <= now and (self.ends_at is None or now < self.ends_at)

@@ -24,8 +24,7 @@ def _slot(context, position: str) -> str:
     banners = selectors.banners_for(position=position, page=page, now=timezone.now())
     if not banners:
         return ""
-    width, height = Banner.SIZES[position]
-    shown = [(banner, banner.image.get_rendition(f"max-{width * 2}x{height * 2}|format-jpeg")) for banner in banners]
+    shown = [(banner, banner.picture()) for banner in banners]
     return render_in_context(context, "banners/slot.html", banners=shown, position=position,
                              chosen=selectors.weighted_choice(banners))
 

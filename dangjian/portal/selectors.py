@@ -7,11 +7,13 @@ import re
 
 from django.db.models import Prefetch
 from wagtail.images import get_image_model
+from wagtail.images.models import Filter
 
 from .models import ArticlePage, ChannelPage
 
-# Must equal the filters of the {% image %} tag in includes/article_list.html.
-LIST_COVER = "fill-360x240|format-jpeg|jpegquality-80"
+# Must equal the filters of the {% picture %} tag in includes/article_list.html: two sizes
+# (phones, and wide or 2x screens), WebP with a JPEG fallback.
+LIST_COVER = Filter().expand_spec("fill-{240x160,360x240}|format-{webp,jpeg}|jpegquality-80|webpquality-80")
 TAG = re.compile(r"<[^>]*>")
 SPACE = re.compile(r"\s+")
 
@@ -19,7 +21,7 @@ SPACE = re.compile(r"\s+")
 def with_covers(articles):
     """Load the cover images and their renditions of a batch of articles in two queries."""
     return articles.prefetch_related(
-        Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions(LIST_COVER))
+        Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions(*LIST_COVER))
     )
 
 

@@ -1,5 +1,6 @@
 """`dangjian serve` runs the site, its static files and uploaded media with no other server."""
 
+import gzip
 import re
 import subprocess
 import sys
@@ -46,6 +47,23 @@ def test_serve_answers_pages_static_files_and_media(tmp_path):
             assert status == expected and headers["X-Content-Type-Options"] == "nosniff" and headers["Content-Type"], url
         assert "immutable" in urllib.request.urlopen(base + css, timeout=10).headers["Cache-Control"]
         assert "您访问的页面不存在" in fetch(base + "/no-such-page/")[1].decode()
+        # Compressed for clients that accept gzip: pages (rendered, then cached), CSS, the feed.
+        # (This demo's sitemap is under a kilobyte, too small to gain from it.)
+        for url in ("/", "/", css, "/feed/"):
+            plain = urllib.request.urlopen(base + url, timeout=10)
+            assert plain.headers["Content-Encoding"] is None
+            packed = urllib.request.urlopen(urllib.request.Request(base + url, headers={"Accept-Encoding": "gzip, br"}), timeout=10)
+            body = packed.read()
+            assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"], url
+            assert gzip.decompress(body) == plain.read() and len(body) < len(gzip.decompress(body)) / 2, url
+        cached = urllib.request.urlopen(urllib.request.Request(base + "/", headers={"Accept-Encoding": "gzip"}), timeout=10)
+        assert cached.headers["X-Page-Cache"] == "HIT" and cached.headers["ETag"].startswith("W/")
+        try:  # the weak tag of the compressed page still answers 304
+            urllib.request.urlopen(urllib.request.Request(
+                base + "/", headers={"Accept-Encoding": "gzip", "If-None-Match": cached.headers["ETag"]}), timeout=10)
+            raise AssertionError("no 304")
+        except urllib.error.HTTPError as error:
+            assert error.code == 304
         # The worker and the scheduler started by serve run: both heartbeats are fresh.
         deadline = time.monotonic() + 30
         while fetch(base + "/readyz?full=1")[0] != 200:
@@ -155,3 +173,24 @@ def test_the_access_log_has_a_json_line_per_request_with_the_resolved_client(tmp
     assert any(a["path"] == "/static/no-such-file.css" and a["status"] == 404 for a in access)
     other = [line for line in log.read_text().splitlines() if line.strip() and not line.startswith("{")]
     assert other == []  # every line of the server's output is one JSON object
+
+
+def test_serve_on_another_port_links_to_that_port_without_a_base_url(tmp_path):
+    env = clean_env(tmp_path)
+    assert "DANGJIAN_BASE_URL" not in env
+    assert dangjian("demo", "--articles", "2", "--cities", "0", env=env).returncode == 0
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", "1"],
+                              env={**env, "DANGJIAN_SERVE_WORKER": "0"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_status(base + "/healthz", 200, timeout=60, process=server)
+        home = fetch(base + "/")[1].decode()
+        article = re.search(r'href="(/a/\d+/)"', home).group(1)
+        html = fetch(base + article)[1].decode()
+        canonical = re.search(r'<link rel="canonical" href="([^"]+)"', html).group(1)
+        assert canonical.startswith(f"{base}/"), canonical
+        assert ":8000" not in html
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)

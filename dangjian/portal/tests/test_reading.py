@@ -488,3 +488,32 @@ def gray_now(chromium, base, article):
     gray = _gray(page)
     page.close()
     return gray
+
+
+def images_on_a_phone(chromium, base_url, paths):
+    context = chromium.new_context(viewport=PHONE, device_scale_factor=2, locale="zh-CN")
+    page = context.new_page()
+    seen = {}
+    for path in paths:
+        page.goto(base_url + path)
+        for image in page.locator("main img").all():  # lazy images load when near the screen
+            image.scroll_into_view_if_needed()
+        page.wait_for_load_state("networkidle")
+        seen[path] = page.evaluate("""() => [...document.querySelectorAll('main img')]
+            .filter(img => img.complete && img.naturalWidth && img.getBoundingClientRect().width)
+            .map(img => [img.currentSrc.split('/').pop(), img.naturalWidth, Math.round(img.getBoundingClientRect().width)])""")
+    context.close()
+    return seen
+
+
+def test_a_phone_downloads_images_sized_for_its_screen_in_webp(browser, live_server, reading_site):
+    from dangjian.portal.models import ArticlePage
+
+    article = next(a for a in ArticlePage.objects.live().filter(depth=4) if any(b.block_type == "image" for b in a.body))
+    seen = browser.run(images_on_a_phone, live_server.url, ["/", article.url])
+    print(seen)
+    images = [image for found in seen.values() for image in found]
+    assert len(seen["/"]) >= 3
+    assert any(".max-" in name and "demo-11" not in name for name, _n, _c in seen[article.url])  # a body image, not the banner
+    for name, natural, css in images:
+        assert natural <= 2 * css and name.endswith(".webp"), (name, natural, css)

@@ -54,6 +54,7 @@ class Command(TranslatedCommand):
         if workers < 1:
             raise CommandError(_("--workers must be at least 1"))
         self._migrate_or_refuse()
+        self._links_name_this_port(host, port)
         call_command("collectstatic", interactive=False, verbosity=0)
         if page_cache_sync_version():
             self.stdout.write(_("Page cache emptied: it was written by another version of the code."))
@@ -90,6 +91,21 @@ class Command(TranslatedCommand):
         finally:
             pid_file.unlink(missing_ok=True)
 
+
+    @staticmethod
+    def _links_name_this_port(host: str, port: int) -> None:
+        """Without DANGJIAN_BASE_URL, the site's own links (canonical, share, the copied link)
+        name the address it is served on: `serve --port 9000` must not link to :8000. Only a
+        default site on this machine's loopback name is moved; a configured one is left alone."""
+        if settings_env("DANGJIAN_BASE_URL"):
+            return
+        name = host if host in ("127.0.0.1", "localhost") else "127.0.0.1"
+        os.environ["DANGJIAN_BASE_URL"] = f"http://{name}:{port}"  # for the processes started below
+        from wagtail.models import Site
+
+        for site in Site.objects.filter(is_default_site=True, hostname__in=("127.0.0.1", "localhost")).exclude(port=port):
+            site.port = port
+            site.save(update_fields=["port"])
 
     @staticmethod
     def _granian_log_options() -> list[str]:
