@@ -24,7 +24,7 @@ from dangjian.cities.models import CityApplication, CityRole
 from dangjian.cities.tests.fixtures import city_staff, make_pdf
 from dangjian.contributions.models import SensitiveWord
 from dangjian.contributions.tests.fixtures import make_user
-from dangjian.portal.models import ArticlePage, ChannelPage
+from dangjian.portal.models import ArticlePage, ChannelPage, MourningPeriod
 from dangjian.portal.tests.fixtures import make_article, make_image
 from dangjian.search.models import SearchWord
 
@@ -132,6 +132,8 @@ def values_for(view: str, name: str, kwargs_names: list[str], b: CityB, a_column
             "search_words": [SearchWord.objects.get_or_create(word=f"{B_MARK}词")[0].pk],
             "sensitive_words": [SensitiveWord.objects.get_or_create(word=f"{B_MARK}敏感词")[0].pk],
             "banners": [b.banner.pk],
+            # Not a city's: the whole site's, which no city staff may change.
+            "mourning": [MourningPeriod.objects.get_or_create(reason=f"{B_MARK}哀悼")[0].pk],
             "": [b.application.pk],  # cities_application and cities_application_letter
         }
         return by_view.get(namespace, [])

@@ -82,6 +82,7 @@ def read_home_then_article(chromium, base_url, viewport, artifacts, device):
     context.close()
 
 
+@pytest.mark.one_backend
 @pytest.mark.parametrize("device", VIEWPORTS)
 def test_reader_sees_home_and_article_with_every_element(browser, live_server, demo_site, artifacts, device):
     browser.run(read_home_then_article, live_server.url, VIEWPORTS[device], artifacts, device)

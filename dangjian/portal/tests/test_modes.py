@@ -56,3 +56,22 @@ def test_the_byline_is_in_parentheses_and_labelled_in_structured_data(portal_sit
     assert parsed["headline"] == article.title and parsed["@type"] == "NewsArticle"
     assert parsed["author"] == {"@type": "Person", "name": "杨安华"}
     assert parsed["sourceOrganization"] == {"@type": "Organization", "name": "云南凤庆县教育体育局"}
+
+
+def test_site_admins_schedule_mourning_in_the_admin_and_editors_may_not(portal_site):
+    from dangjian.accounts.roles import FIRST_REVIEW, SITE_ADMIN
+    from dangjian.contributions.tests.fixtures import make_user
+
+    admin, editor = Client(), Client()
+    admin.force_login(make_user("site-admin", SITE_ADMIN))
+    editor.force_login(make_user("editor", FIRST_REVIEW))
+    assert "哀悼模式" in admin.get("/admin/mourning/").content.decode()
+    response = admin.post("/admin/mourning/new/", {"start": "2030-04-04 00:00", "end": "2030-04-03 00:00", "reason": "全国哀悼日"})
+    assert response.status_code == 200 and "结束时间必须晚于开始时间。" in response.content.decode()
+    response = admin.post("/admin/mourning/new/", {"start": "2030-04-04 00:00", "end": "2030-04-05 00:00", "reason": "全国哀悼日"})
+    assert response.status_code == 302
+    period = MourningPeriod.objects.get()
+    assert timezone.localtime(period.start).isoformat() == "2030-04-04T00:00:00+08:00"
+    assert editor.get("/admin/mourning/").status_code == 302  # Wagtail's refusal: back to the dashboard
+    assert editor.post("/admin/mourning/new/", {"start": "2030-05-01 00:00"}).status_code == 302
+    assert MourningPeriod.objects.count() == 1

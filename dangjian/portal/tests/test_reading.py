@@ -201,6 +201,7 @@ def reader_with_everything(sms_outbox, settings):
     return _logged_in_pages(submission.pk, application.reference, complaint.number), cookies
 
 
+@pytest.mark.one_backend
 def test_every_public_page_meets_wcag_21_aa_in_every_mode(browser, live_server, reading_site, sms_outbox, settings):
     settings.CLIENT_IP_META_KEY = "HTTP_X_TEST_CLIENT"
     anonymous = _pages()
@@ -298,6 +299,7 @@ def read_on_a_phone(chromium, base_url, article_url):
     return seen
 
 
+@pytest.mark.one_backend
 def test_reading_on_a_phone_with_elder_mode_and_text_size(browser, live_server, reading_site):
     from dangjian.portal.models import ArticlePage
 
@@ -362,6 +364,7 @@ def read_aloud_and_print(chromium, base_url, article_url):
     return seen
 
 
+@pytest.mark.one_backend
 def test_read_aloud_speaks_title_then_body_in_a_chinese_voice_and_print_keeps_the_article(browser, live_server, reading_site):
     from dangjian.portal.models import ArticlePage
 
@@ -506,6 +509,7 @@ def images_on_a_phone(chromium, base_url, paths):
     return seen
 
 
+@pytest.mark.one_backend
 def test_a_phone_downloads_images_sized_for_its_screen_in_webp(browser, live_server, reading_site):
     from dangjian.portal.models import ArticlePage
 
@@ -517,3 +521,99 @@ def test_a_phone_downloads_images_sized_for_its_screen_in_webp(browser, live_ser
     assert any(".max-" in name and "demo-11" not in name for name, _n, _c in seen[article.url])  # a body image, not the banner
     for name, natural, css in images:
         assert natural <= 2 * css and name.endswith(".webp"), (name, natural, css)
+
+
+def _tab_to(page, selector: str, *, key: str = "Tab", limit: int = 120) -> int:
+    """Press Tab (or Shift+Tab) until the focus is on an element matching `selector`; the
+    number of presses."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press(key)
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"{selector} never took the focus")
+
+
+def by_keyboard_only(chromium, base_url, article_url, cookie):
+    context = chromium.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    seen = {}
+    page.goto(base_url + "/")
+    _tab_to(page, ".skip-link")
+    seen["skip link first"] = page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Enter")
+    seen["skip link target"] = page.evaluate("location.hash")
+
+    page.goto(base_url + "/")
+    _tab_to(page, ".site-nav li:nth-child(2) a")  # the first channel
+    channel = page.evaluate("document.activeElement.getAttribute('href')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(base_url + channel)
+    seen["channel"] = channel
+
+    _tab_to(page, "#header-q")
+    page.keyboard.type("党建")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=*")
+    seen["search results"] = page.locator(".search-results li").count()
+
+    _tab_to(page, ".elder-toggle")
+    page.keyboard.press("Space")
+    seen["elder"] = page.evaluate("document.documentElement.classList.contains('elder')")
+    _tab_to(page, ".text-larger", key="Shift+Tab")  # back one control
+    page.keyboard.press("Enter")
+    seen["larger"] = page.evaluate("document.documentElement.classList.contains('text-1')")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # A−: back to the normal size
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # 长者模式 off again
+    seen["back to normal"] = page.evaluate("document.documentElement.className")
+
+    page.goto(base_url + article_url)
+    _tab_to(page, ".share-copy")
+    page.keyboard.press("Enter")
+    page.locator(".share-status").filter(has_text=re.compile(r"\S")).wait_for()
+    seen["share"] = page.locator(".share-status").inner_text()
+    _tab_to(page, "#login-phone")
+    page.keyboard.type("13800138123")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/login/?phone=13800138123")
+    seen["login"] = page.locator("input[name=phone]").input_value()
+
+    context.add_cookies([{**cookie, "url": base_url}])
+    page.goto(base_url + "/contribute/new/")
+    _tab_to(page, "input[name=title]")
+    page.keyboard.type("键盘写的来稿")
+    page.keyboard.press("Tab")  # the channel list: the arrow key picks the first channel
+    page.keyboard.press("ArrowDown")
+    _tab_to(page, ".editor-area")  # past the formatting buttons
+    page.keyboard.type("社区党员用键盘写下这篇来稿。")
+    _tab_to(page, "button[value=save]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/contribute/\d+/$"))
+    seen["draft"] = page.locator("main").inner_text()
+    context.close()
+    return seen
+
+
+@pytest.mark.one_backend
+def test_a_reader_with_only_a_keyboard_reaches_and_uses_menu_search_modes_share_login_and_contribution(
+    browser, live_server, reading_site, settings
+):
+    from django.test import Client
+
+    from dangjian.contributions.models import Submission
+    from dangjian.contributions.tests.fixtures import make_user
+    from dangjian.portal.models import ArticlePage
+
+    article = ArticlePage.objects.live().filter(depth=4).order_by("-first_published_at").first()
+    client = Client()
+    client.force_login(make_user("keyboard", real_name="李读者", organization="某社区"))
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+    seen = browser.run(by_keyboard_only, live_server.url, article.url, cookie)
+    assert seen["skip link first"] == "跳到主要内容" and seen["skip link target"] == "#main"
+    assert seen["channel"].count("/") == 2 and seen["search results"] > 0
+    assert seen["elder"] and seen["larger"] and seen["back to normal"] == ""
+    assert seen["share"] and seen["login"] == "13800138123"
+    assert "草稿已保存。" in seen["draft"], seen["draft"]
+    assert Submission.objects.get().page.title == "键盘写的来稿"
