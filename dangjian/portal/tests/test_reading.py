@@ -78,12 +78,19 @@ def reading_site(settings):
     demo_cities_ensure(count=1, password="a-long-Passw0rd", articles_per_city=2, progress=False)
 
 
-def _pages() -> dict[str, str]:
+@pytest.fixture
+def article(reading_site):
+    """The newest article of a national channel."""
+    from dangjian.portal.models import ArticlePage
+
+    return ArticlePage.objects.live().filter(depth=4).order_by("-first_published_at").first()
+
+
+def _pages(article) -> dict[str, str]:
     """One URL for each page route a reader reaches without logging in."""
     from dangjian.cities.models import CityChannelPage
-    from dangjian.portal.models import ArticlePage, ChannelPage
+    from dangjian.portal.models import ChannelPage
 
-    article = ArticlePage.objects.live().filter(depth=4).order_by("-first_published_at").first()
     city = CityChannelPage.objects.live().first()
     return {
         "^((?:[\\w\\-]+/)*)$ home": "/",
@@ -202,9 +209,9 @@ def reader_with_everything(sms_outbox, settings):
 
 
 @pytest.mark.one_backend
-def test_every_public_page_meets_wcag_21_aa_in_every_mode(browser, live_server, reading_site, sms_outbox, settings):
+def test_every_public_page_meets_wcag_21_aa_in_every_mode(browser, live_server, article, sms_outbox, settings):
     settings.CLIENT_IP_META_KEY = "HTTP_X_TEST_CLIENT"
-    anonymous = _pages()
+    anonymous = _pages(article)
     logged_in, cookies = reader_with_everything(sms_outbox, settings)
 
     covered = {name.split(" ")[0] for name in {**anonymous, **logged_in}} | {"login/code/"}
@@ -300,10 +307,7 @@ def read_on_a_phone(chromium, base_url, article_url):
 
 
 @pytest.mark.one_backend
-def test_reading_on_a_phone_with_elder_mode_and_text_size(browser, live_server, reading_site):
-    from dangjian.portal.models import ArticlePage
-
-    article = ArticlePage.objects.live().filter(depth=4).order_by("-first_published_at").first()
+def test_reading_on_a_phone_with_elder_mode_and_text_size(browser, live_server, article):
     seen = browser.run(read_on_a_phone, live_server.url, article.url)
     print(seen)
     assert seen["channels"] >= 5 and seen["channels off screen"] == []
@@ -365,10 +369,7 @@ def read_aloud_and_print(chromium, base_url, article_url):
 
 
 @pytest.mark.one_backend
-def test_read_aloud_speaks_title_then_body_in_a_chinese_voice_and_print_keeps_the_article(browser, live_server, reading_site):
-    from dangjian.portal.models import ArticlePage
-
-    article = ArticlePage.objects.live().filter(depth=4).order_by("-first_published_at").first()
+def test_read_aloud_speaks_title_then_body_in_a_chinese_voice_and_print_keeps_the_article(browser, live_server, article):
     seen = browser.run(read_aloud_and_print, live_server.url, article.url)
     spoken = [item for item in seen["spoken"] if item != "cancel"]
     assert spoken[0] == ["zh-CN", article.title]
@@ -598,15 +599,12 @@ def by_keyboard_only(chromium, base_url, article_url, cookie):
 
 @pytest.mark.one_backend
 def test_a_reader_with_only_a_keyboard_reaches_and_uses_menu_search_modes_share_login_and_contribution(
-    browser, live_server, reading_site, settings
+    browser, live_server, article, settings
 ):
     from django.test import Client
 
     from dangjian.contributions.models import Submission
     from dangjian.contributions.tests.fixtures import make_user
-    from dangjian.portal.models import ArticlePage
-
-    article = ArticlePage.objects.live().filter(depth=4).order_by("-first_published_at").first()
     client = Client()
     client.force_login(make_user("keyboard", real_name="李读者", organization="某社区"))
     cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
