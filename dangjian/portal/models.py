@@ -46,25 +46,14 @@ MAX_PAGE_ID = 2**63 - 1
 
 
 class ImageWithCaptionBlock(blocks.StructBlock):
-    """A photo in the text. Screen readers read its caption, or else the image's own
-    description; one of them is required, so no photo reaches readers without words."""
-
     image = ImageChooserBlock(label=_("Image"))
     caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=200,
-                               help_text=_("Read aloud to readers who cannot see the photo; required unless the image has a description."))
+                               help_text=_("Read aloud to readers who cannot see the photo; without it, the image's own description is."))
 
     class Meta:
         icon = "image"
         label = _("Image")
         template = "portal/blocks/image.html"
-
-    def clean(self, value):
-        value = super().clean(value)
-        image = value.get("image")
-        if image is not None and not (value.get("caption") or "").strip() and not (image.description or "").strip():
-            raise blocks.StructBlockValidationError(block_errors={
-                "caption": ValidationError(_("Describe the photo in a few words: readers who cannot see it hear this text."))})
-        return value
 
 
 class ArticleBodyBlock(blocks.StreamBlock):
