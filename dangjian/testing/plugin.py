@@ -15,6 +15,9 @@ os.environ["DANGJIAN_DATA_DIR"] = _data_dir
 
 
 def pytest_unconfigure(config):
+    from dangjian.testing.processes import demo_sites_drop
+
+    demo_sites_drop()
     shutil.rmtree(_data_dir, ignore_errors=True)
 
 

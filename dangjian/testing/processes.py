@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
@@ -32,21 +36,83 @@ def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def _postgres_admin(database_url: str, *statements: str) -> None:
+    """Run `statements` on the server of `database_url`, connected to its `postgres` database."""
+    with psycopg.connect(urlunsplit(urlsplit(database_url)._replace(path="/postgres")), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def _database_name(database_url: str) -> str:
+    return urlsplit(database_url).path.lstrip("/")
+
+
 @contextmanager
 def scratch_database(database_url: str):
     """A new, empty PostgreSQL database next to the one in `database_url`, dropped afterwards."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(database_url)
     name = f"dangjian_scratch_{uuid.uuid4().hex[:10]}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    _postgres_admin(database_url, f'CREATE DATABASE "{name}"')
     try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
+        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _postgres_admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Demo sites loaded once per test run: (demo arguments, database kind) -> (a copy of the data
+# directory, the PostgreSQL template database and the URL to reach its server, or None).
+_demo_sites: dict[tuple, tuple[Path, str | None, str]] = {}
+# Media kept outside the data directory would not be copied with it.
+_NOT_COPIED = ("DANGJIAN_MEDIA_DIR", "DANGJIAN_PRIVATE_DIR", "DANGJIAN_MEDIA_STORAGE_URL")
+
+
+def demo_load(*args: str, env: dict[str, str]) -> None:
+    """`dangjian demo *args` into the new, empty site of `env`. The first load of each kind
+    in a test run is kept, and later ones copy it: the data directory and, on PostgreSQL, the
+    database (as a template), then the default site takes the host and port of the env's base
+    URL, the one thing the demo stores that depends on the environment. Migrating and loading
+    cost a server test more CPU than most of them spend on what they test; the command itself
+    is tested by demo/tests/test_demo.py and the README walkthrough."""
+    database_url = env.get("DATABASE_URL", "")
+    data_dir = Path(env["DANGJIAN_DATA_DIR"])
+    if any(env.get(name) for name in _NOT_COPIED):
+        result = dangjian("demo", *args, env=env)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+        return
+    key = (args, database_url.split(":", 1)[0])
+    if key not in _demo_sites:
+        result = dangjian("demo", *args, env=env)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+        copy = Path(tempfile.mkdtemp(prefix="dangjian-demo-"))
+        shutil.copytree(data_dir, copy, dirs_exist_ok=True)
+        template = None
+        if database_url:
+            template = f"dangjian_demo_{uuid.uuid4().hex[:10]}"
+            _postgres_admin(database_url, f'CREATE DATABASE "{template}" TEMPLATE "{_database_name(database_url)}"')
+        _demo_sites[key] = (copy, template, database_url)
+        return
+    copy, template, _server = _demo_sites[key]
+    shutil.copytree(copy, data_dir, dirs_exist_ok=True)
+    shutil.rmtree(data_dir / "cache", ignore_errors=True)  # Django's file cache: the site's old address
+    base = urlsplit(env.get("DANGJIAN_BASE_URL", "http://127.0.0.1:8000"))
+    site = (base.hostname, base.port or (443 if base.scheme == "https" else 80))
+    update = "UPDATE wagtailcore_site SET hostname = {0}, port = {0} WHERE is_default_site"
+    if template:
+        name = _database_name(database_url)
+        _postgres_admin(database_url, f'DROP DATABASE "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(update.format("%s"), site)
+    else:
+        with sqlite3.connect(data_dir / "dangjian.sqlite3") as conn:
+            conn.execute(update.format("?"), site)
+        conn.close()
+
+
+def demo_sites_drop() -> None:
+    for copy, template, server in _demo_sites.values():
+        shutil.rmtree(copy, ignore_errors=True)
+        if template:
+            _postgres_admin(server, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+    _demo_sites.clear()
 
 
 def dangjian_shell(code: str, *, env: dict[str, str]) -> str:

@@ -17,6 +17,7 @@ from dangjian.testing.processes import (
     clean_env,
     dangjian,
     dangjian_shell,
+    demo_load,
     fetch,
     free_port,
 )
@@ -25,7 +26,7 @@ from dangjian.testing.processes import (
 def test_killing_the_server_while_it_fills_the_cache_leaves_only_whole_pages(tmp_path):
     port = free_port()
     env = clean_env(tmp_path / "data", DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}", DANGJIAN_SERVE_WORKER="0")
-    assert dangjian("demo", "--articles", "12", "--cities", "0", env=env).returncode == 0
+    demo_load("--articles", "12", "--cities", "0", env=env)
     ids = dangjian_shell("from dangjian.portal.models import ArticlePage; print(*ArticlePage.objects.values_list('pk', flat=True))", env=env).split()
     urls = ["/", "/jcdj/", "/xczx/", "/feed/", "/sitemap.xml"] + [f"/a/{i}/" for i in ids]
     cache = PageCache(tmp_path / "data" / "pagecache")
@@ -74,7 +75,7 @@ def test_killing_the_server_while_it_fills_the_cache_leaves_only_whole_pages(tmp
 
 def test_backup_while_articles_are_being_published_restores_a_consistent_database(tmp_path):
     env = clean_env(tmp_path / "data", DANGJIAN_SERVE_WORKER="0")
-    assert dangjian("demo", "--articles", "3", "--cities", "0", env=env).returncode == 0
+    demo_load("--articles", "3", "--cities", "0", env=env)
     writer = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "shell", "--no-imports", "-c",
          "from dangjian.portal.models import ArticlePage, ChannelPage\n"

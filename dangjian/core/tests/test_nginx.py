@@ -19,8 +19,8 @@ from dangjian.core.tests.documents import documents_make
 from dangjian.testing.nginx import SELF_SIGNED, nginx_for_site, nginx_required
 from dangjian.testing.processes import (
     clean_env,
-    dangjian,
     dangjian_shell,
+    demo_load,
     fetch,
     free_port,
     stop_group,
@@ -28,7 +28,7 @@ from dangjian.testing.processes import (
 
 
 @contextmanager
-def nginx_in_front(tmp_path, *, articles: int = 4, tls: bool = False, **extra_env: str):
+def nginx_in_front(tmp_path, *, tls: bool = False, **extra_env: str):
     """nginx (config from `dangjian nginx_config`) in front of `dangjian serve` on a demo site;
     yields (base URL, env). With `tls`, nginx answers https with a self-signed certificate."""
     nginx_required()
@@ -36,7 +36,7 @@ def nginx_in_front(tmp_path, *, articles: int = 4, tls: bool = False, **extra_en
     scheme = "https" if tls else "http"
     env = clean_env(tmp_path / "data", DANGJIAN_BASE_URL=f"{scheme}://localhost:{web_port}",
                     DANGJIAN_CLIENT_IP_HEADER="X-Real-IP", DANGJIAN_VIEWS_RATE_LIMIT="3", **extra_env)
-    assert dangjian("demo", "--articles", str(articles), "--cities", "0", env=env).returncode == 0
+    demo_load("--articles", "3", "--cities", "0", env=env)
     # Its own process group: granian's workers go with it, whatever state it is in.
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(app_port), "--workers", "2"],

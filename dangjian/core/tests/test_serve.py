@@ -8,13 +8,13 @@ import time
 import urllib.error
 import urllib.request
 
-from dangjian.testing.processes import clean_env, dangjian, fetch, free_port, wait_for_status
+from dangjian.testing.processes import clean_env, dangjian, demo_load, fetch, free_port, wait_for_status
 
 
 def test_serve_answers_pages_static_files_and_media(tmp_path):
     port = free_port()
     env = clean_env(tmp_path, DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}")
-    assert dangjian("demo", "--articles", "3", "--cities", "0", env=env).returncode == 0
+    demo_load("--articles", "3", "--cities", "0", env=env)
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -113,7 +113,7 @@ def test_production_logs_are_one_json_object_per_line(tmp_path):
     port = free_port()
     env = clean_env(tmp_path, DANGJIAN_BASE_URL=f"http://127.0.0.1:{port}", DANGJIAN_LOG_FORMAT="json",
                     DANGJIAN_SERVE_WORKER="0")
-    assert dangjian("demo", "--articles", "1", "--cities", "0", env=env).returncode == 0
+    demo_load("--articles", "3", "--cities", "0", env=env)
     server = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", "1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -178,7 +178,7 @@ def test_the_access_log_has_a_json_line_per_request_with_the_resolved_client(tmp
 def test_serve_on_another_port_links_to_that_port_without_a_base_url(tmp_path):
     env = clean_env(tmp_path)
     assert "DANGJIAN_BASE_URL" not in env
-    assert dangjian("demo", "--articles", "2", "--cities", "0", env=env).returncode == 0
+    demo_load("--articles", "3", "--cities", "0", env=env)
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "dangjian", "serve", "--port", str(port), "--workers", "1"],
                               env={**env, "DANGJIAN_SERVE_WORKER": "0"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

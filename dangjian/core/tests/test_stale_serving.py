@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from dangjian.testing.processes import backend_env, dangjian, dangjian_shell, served_site
+from dangjian.testing.processes import backend_env, dangjian_shell, demo_load, served_site
 
 FIRST_CHANNEL = (
     "from dangjian.portal.models import ChannelPage;"
@@ -37,7 +37,7 @@ def renders(log, path: str) -> int:
 @pytest.fixture
 def site(tmp_path):
     with backend_env(tmp_path / "data", DANGJIAN_LOG_LEVEL="INFO", DANGJIAN_LOG_FORMAT="plain") as env:
-        assert dangjian("demo", "--articles", "12", "--cities", "0", env=env).returncode == 0
+        demo_load("--articles", "12", "--cities", "0", env=env)
         channel = dangjian_shell(FIRST_CHANNEL, env=env).split()[-1]
         yield env, f"/{channel}/"
 

@@ -1,15 +1,7 @@
-import os
 import re
 
-import pytest
-
 from dangjian.demo.content import make_articles
-from dangjian.testing.processes import (
-    clean_env,
-    dangjian,
-    dangjian_shell,
-    scratch_database,
-)
+from dangjian.testing.processes import backend_env, dangjian, dangjian_shell
 
 COUNT_CODE = (
     "from wagtail.models import Page, Revision; from wagtail.images.models import Image;"
@@ -35,16 +27,8 @@ def test_demo_articles_are_long_chinese_and_spread_over_two_years():
     assert any(a.initial_views > 60000 for a in articles)
 
 
-def databases():
-    yield "sqlite"
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        yield "postgresql"
-
-
-@pytest.mark.parametrize("database", list(databases()))
-def test_demo_command_is_idempotent_and_reset_starts_over(tmp_path, database):
-    def run_all(env):
+def test_demo_command_is_idempotent_and_reset_starts_over(tmp_path):
+    with backend_env(tmp_path) as env:
         first = dangjian("demo", "--articles", "6", env=env)
         assert first.returncode == 0, first.stdout + first.stderr
         password = re.search(r"管理员密码：(\S+)", first.stdout).group(1)
@@ -67,12 +51,6 @@ def test_demo_command_is_idempotent_and_reset_starts_over(tmp_path, database):
         assert "已载入 3 篇演示文章" in reset.stdout
         assert re.search(r"管理员密码：(\S+)", reset.stdout).group(1) != password
         assert dangjian_shell(COUNT_CODE, env=env).split()[0] == "15"
-
-    if database == "sqlite":
-        run_all(clean_env(tmp_path))
-    else:
-        with scratch_database(os.environ["DATABASE_URL"]) as url:
-            run_all(clean_env(tmp_path, DATABASE_URL=url))
 
 
 def test_a_large_demo_archive_still_has_unique_titles():

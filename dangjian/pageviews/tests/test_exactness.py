@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from dangjian.pageviews.visitors import signed_visitor
-from dangjian.testing.processes import backend_env, dangjian, dangjian_shell, served_site
+from dangjian.testing.processes import backend_env, dangjian_shell, demo_load, served_site
 
 SECRET_KEY = "exactness-test-secret-key"  # the server's, so that the test can sign visitor cookies
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.40"
@@ -34,15 +34,15 @@ TOTALS = (
 
 @pytest.fixture
 def site(tmp_path):
-    """A demo site with ten articles; yields (env, article ids)."""
+    """A demo site with twelve articles; yields (env, article ids)."""
     # Every beacon comes from one address here: no rate limit, no cap per address.
     with backend_env(tmp_path / "data", SECRET_KEY=SECRET_KEY, DANGJIAN_VIEWS_RATE_LIMIT="1000000",
                      DANGJIAN_VIEWS_PER_ADDRESS_HOURLY="1000000") as env:
-        assert dangjian("demo", "--articles", "10", "--cities", "0", env=env).returncode == 0
+        demo_load("--articles", "12", "--cities", "0", env=env)
         ids = [int(i) for i in dangjian_shell(
             "from dangjian.portal.models import ArticlePage; print(*ArticlePage.objects.live().values_list('pk', flat=True))", env=env
         ).split()]
-        assert len(ids) == 10
+        assert len(ids) == 12
         # The demo comes with a view history; these tests count from zero.
         dangjian_shell("from dangjian.pageviews.models import ViewTotal, FlushBatch\n"
                        "ViewTotal.objects.all().delete(); FlushBatch.objects.all().delete()", env=env)

@@ -456,12 +456,12 @@ def test_cached_pages_show_the_account_and_follow_mourning_periods_for_every_rea
     import datetime as dt
     import json
 
-    from dangjian.testing.processes import backend_env, dangjian, dangjian_shell, served_site
+    from dangjian.testing.processes import backend_env, dangjian_shell, demo_load, served_site
 
     start = dt.datetime(2030, 4, 4, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     end = start + dt.timedelta(days=1)
     with backend_env(tmp_path, DANGJIAN_SMS_BACKEND="console") as env:
-        assert dangjian("demo", "--articles", "3", "--cities", "0", env=env).returncode == 0
+        demo_load("--articles", "3", "--cities", "0", env=env)
         article = json.loads(dangjian_shell(
             "import json, datetime as dt; from dangjian.portal.models import ArticlePage, MourningPeriod\n"
             f"MourningPeriod.objects.create(start=dt.datetime.fromisoformat('{start.isoformat()}'),"
