@@ -379,6 +379,7 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "dangjian.search.wagtail_backend"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_IMAGE_FORM_BASE = "dangjian.portal.forms.ImageForm"
 # Documents live in the private storage and leave only through Wagtail's serve view, after
 # its checks: handed to nginx (X-Accel-Redirect) or streamed (core/sendfile.py); on object
 # storage, a redirect to a short-lived signed URL.

@@ -114,7 +114,8 @@ class SubmissionForm(forms.Form):
             self.data = self.data.copy()
             self.data["body"] = rich_text_from_html(self._body_html(self.data["body"]))
         for index, (_image, caption) in enumerate(self.photos):
-            self.fields[f"caption_{index}"] = forms.CharField(label=gettext_lazy("Caption"), max_length=200, required=False, initial=caption)
+            self.fields[f"caption_{index}"] = forms.CharField(label=gettext_lazy("Caption"), max_length=200, required=False, initial=caption,
+                                                               help_text=gettext_lazy("What the photo shows; needed before submitting."))
             self.fields[f"remove_{index}"] = forms.BooleanField(label=gettext_lazy("Remove"), required=False)
 
     @property

@@ -190,6 +190,11 @@ def submission_submit(*, contributor, submission: Submission) -> WorkflowState:
     if submission.declared_at is None:
         raise SubmissionError(_("Please accept the declaration before submitting."))
     page = submission.page.get_latest_revision_as_object()
+    if any(block.block_type == "image" and not block.value["caption"].strip() for block in page.body):
+        # The caption is the photo's alt text: checked here rather than on the block, so
+        # that a reviewer's one-click approval never fails on a photo without one.
+        raise SubmissionError(_("Please write a caption for every photo (screen readers read it to blind readers), "
+                                "then submit again. Your draft is saved."))
     matches = screen(f"{page.title}\n{article_text(page)}")
     if forbidden(matches):
         raise ForbiddenWords(matches)

@@ -127,6 +127,26 @@ def test_photos_are_cleaned_captioned_and_removable(client, newsroom, portal_sit
     assert [b for b in submission.page.get_latest_revision_as_object().body if b.block_type == "image"] == []
 
 
+def test_a_photo_needs_a_caption_before_the_submission_goes_to_review(client, newsroom, portal_site):
+    client.force_login(newsroom.contributor)
+    channel = portal_site.channels[0]
+    response = client.post(reverse("contributions:new"), {**form_data(channel, action="submit"), "new_photos": [upload("现场.jpg", jpeg_with_gps())]},
+                           follow=True)
+    submission = Submission.objects.get()
+    assert submission.page.current_workflow_state is None and submission.first_submitted_at is None
+    assert "请为每张照片写上图片说明" in response.content.decode()  # shown on the form, with the photo kept
+    assert response.redirect_chain[-1][0] == reverse("contributions:edit", args=[submission.pk])
+    assert 'name="caption_0"' in response.content.decode()
+    edit = reverse("contributions:edit", args=[submission.pk])
+    client.post(edit, {**form_data(channel, action="submit"), "caption_0": "   "})
+    assert Submission.objects.get().page.current_workflow_state is None  # blanks are no caption
+    assert client.post(edit, {**form_data(channel, action="submit"), "caption_0": "培训现场"})["Location"] == reverse("contributions:mine")
+    submission.refresh_from_db()
+    assert submission.page.current_workflow_state is not None
+    [block] = [b for b in submission.page.get_latest_revision_as_object().body if b.block_type == "image"]
+    assert block.value["caption"] == "培训现场"
+
+
 def test_bad_photos_are_refused_by_name_with_a_reason(client, newsroom, portal_site):
     client.force_login(newsroom.contributor)
     bomb = BytesIO()

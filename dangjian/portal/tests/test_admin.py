@@ -37,8 +37,13 @@ def test_admin_login_page_and_dashboard_are_chinese(client, django_user_model, p
 
 def test_editor_writes_and_publishes_an_article_with_a_photo(editor_client, client, portal_site):
     channel = portal_site.channels[0]
-    upload = SimpleUploadedFile("interview.jpg", make_picture(42, (800, 600)), content_type="image/jpeg")
-    response = editor_client.post(reverse("wagtailimages:add"), {"title": "采访照片", "file": upload})
+    def upload():
+        return SimpleUploadedFile("interview.jpg", make_picture(42, (800, 600)), content_type="image/jpeg")
+
+    refused = editor_client.post(reverse("wagtailimages:add"), {"title": "采访照片", "file": upload(), "description": "  "})
+    assert refused.status_code == 200 and not get_image_model().objects.exists()
+    assert "图片说明（替代文字）" in refused.content.decode() and "这个字段是必须的" in refused.content.decode()
+    response = editor_client.post(reverse("wagtailimages:add"), {"title": "采访照片", "file": upload(), "description": "记者采访社区党员"})
     assert response.status_code == 302, response.content.decode()[:2000]
     photo = get_image_model().objects.get(title="采访照片")
     form_url = reverse("wagtailadmin_pages:add", args=("portal", "articlepage", channel.pk))
