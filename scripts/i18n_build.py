@@ -21,8 +21,15 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
-def fill(po_path: Path, translations: dict[str, str]) -> list[str]:
+def fill(po_path: Path, translations: dict[str, str], *, add: bool = False) -> list[str]:
+    """Put the Chinese of `translations` into the catalogue; with `add`, also the entries it
+    lacks (locale_wagtail overrides Wagtail's own catalogue, no makemessages makes it)."""
     po = polib.pofile(str(po_path))
+    if add:
+        present = {f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid for entry in po}
+        for key in sorted(translations.keys() - present):
+            context, _sep, msgid = key.rpartition("\x04")
+            po.append(polib.POEntry(msgid=msgid, msgstr="", msgctxt=context or None))
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.metadata["Language"] = "zh_Hans"
     po.metadata.update({
@@ -59,7 +66,7 @@ def main() -> None:
     for locale_dir in (package / "locale", package / "locale_wagtail"):
         translations = json.loads((locale_dir / "zh_Hans.json").read_text())
         for po_path in sorted((locale_dir / "zh_Hans/LC_MESSAGES").glob("*.po")):
-            missing = fill(po_path, translations)
+            missing = fill(po_path, translations, add=locale_dir.name == "locale_wagtail" and po_path.stem == "django")
             if missing:
                 sys.exit(f"{po_path}: no Chinese for {missing}")
             subprocess.run(["msgfmt", "--check", "-o", str(po_path.with_suffix(".mo")), str(po_path)], check=True)

@@ -4,6 +4,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from dangjian.core.dependencies import depends_on, hot_key, page_key
@@ -68,3 +69,25 @@ def hot_lists_block(context) -> str:
     lists = selectors.hot_lists(page)
     depends_on(hot_key(page.pk), *(page_key(entry["id"]) for _window, _label, entries in lists for entry in entries))
     return render_in_context(context, "pageviews/hot_lists.html", hot_lists=lists)
+
+
+class MyPublishedPanel(Component):
+    """On the admin home page: the editor's latest published articles and how often each was read."""
+
+    name = "my_published"
+    order = 15
+    template_name = "pageviews/admin/my_published_panel.html"
+
+    def __init__(self, articles):
+        self.articles = articles
+
+    def get_context_data(self, parent_context=None):
+        return {"articles": self.articles}
+
+
+@hooks.register("construct_homepage_panels")
+def add_my_published_panel(request, panels):
+    articles = list(selectors.with_period_views(ArticlePage.objects.live().filter(owner=request.user), start=None, end=None)
+                    .order_by("-first_published_at")[:10])
+    if articles:
+        panels.append(MyPublishedPanel(articles))

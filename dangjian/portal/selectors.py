@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 import re
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
+from wagtail.models import GroupPagePermission, Page
 
 from .models import ArticlePage, ChannelPage
 
@@ -47,3 +48,28 @@ def article_text(page: ArticlePage) -> str:
             parts.append(value.get("caption") or "")
     parts += [page.byline_organization, page.byline_author, page.source_name]
     return SPACE.sub(" ", " ".join(part for part in parts if part)).strip()
+
+
+def channels_for_writing(user, *, limit: int = 40) -> list[tuple[ChannelPage, str]]:
+    """The channels `user` may add articles to, in tree order, each with its name as the
+    dashboard shows it (a city column with its city's name). Permission on the whole site
+    lists the national channels: each city's columns are its own staff's to write in."""
+    if user.is_superuser:
+        paths = {Page.get_first_root_node().path}
+    else:
+        paths = set(GroupPagePermission.objects.filter(group__user=user, permission__codename="add_page")
+                    .values_list("page__path", flat=True))
+    within = Q(pk__in=[])
+    for path in paths:
+        within |= Q(path__startswith=path, depth=3) if len(path) // Page.steplen < 3 else Q(path__startswith=path)
+    channels = list(ChannelPage.objects.live().filter(within).order_by("path")[:limit])
+    parents = {page.path: page.title for page in Page.objects.filter(
+        path__in={channel.path[:-Page.steplen] for channel in channels if channel.depth > 3})}
+    return [(channel, f"{parents[channel.path[:-Page.steplen]]} · {channel.title}" if channel.depth > 3 else channel.title)
+            for channel in channels]
+
+
+def drafts_of(user, *, limit: int = 10):
+    """Articles `user` started that are neither published nor in review, newest first."""
+    return (ArticlePage.objects.filter(owner=user, live=False).exclude(_specific_workflow_states__status="in_progress")
+            .order_by("-latest_revision_created_at")[:limit])

@@ -152,9 +152,8 @@ def reviewer_approves(chromium, base_url, phone, address, read_code):
     stage = row.locator("td").nth(1).inner_text()
     row.locator("td a").first.click()
     page.wait_for_url("**/admin/pages/*/edit/")
-    page.locator("footer .dropdown-toggle, footer [data-w-dropdown-target=toggle]").first.click()
-    # The last stage's reviewers may publish: their button is "批准并发布".
-    page.get_by_role("button", name=re.compile(r"^批准")).first.click()
+    # The primary button at a review stage; the last stage's reviewers may publish: "批准并发布".
+    page.locator("footer").get_by_role("button", name=re.compile(r"^批准")).first.click()
     page.wait_for_load_state()
     visitor.close()
     return stage
