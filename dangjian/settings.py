@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Its catalogue: Wagtail writes "3 seconds ago" with humanize's naturaltime.
+    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
@@ -375,6 +377,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # blocked or slow from many networks in China): Wagtail's built-in avatar instead.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_I18N_ENABLED = False
+# The site runs on Beijing time; a list of the world's zones in the account settings only confuses.
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "dangjian.search.wagtail_backend"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

@@ -25,6 +25,14 @@ def test_every_role_exists_with_the_permissions_defined_in_code():
     assert "publish_page" not in roles.ROLES[roles.FIRST_REVIEW][1]  # only the final review publishes
 
 
+def test_wagtails_seeded_groups_and_workflow_are_gone_and_only_the_roles_and_three_stage_review_remain():
+    from wagtail.models import Task, Workflow
+
+    assert set(Group.objects.values_list("name", flat=True)) == set(roles.ROLES)
+    assert list(Workflow.objects.values_list("name", flat=True)) == ["三审"]
+    assert set(Task.objects.values_list("name", flat=True)) == {"初审", "复审", "终审"}
+
+
 def member(name: str, role: str):
     user = get_user_model().objects.create_user(name, password="x-Long-password-1")
     user.groups.add(Group.objects.get(name=role))
