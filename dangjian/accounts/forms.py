@@ -95,6 +95,7 @@ class StaffLoginForm(CaptchaMixin, LoginForm):
         super().__init__(*args, **kwargs)
         from . import services
 
+        self.fields["password"].label = _("Password")  # Wagtail's form has none: "Password", from the field name
         if self.is_bound and services.password_captcha_required(self.data.get("username") or ""):
             self.add_captcha()
 

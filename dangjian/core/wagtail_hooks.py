@@ -27,3 +27,10 @@ class BackgroundJobsPanel(Component):
 def add_background_jobs_panel(request, panels):
     if request.user.has_perm("wagtailcore.change_site"):
         panels.append(BackgroundJobsPanel())
+
+
+@hooks.register("construct_help_menu")
+def keep_help_on_the_site(request, menu_items):
+    """Wagtail's help menu links to its English editor guide and release notes on another
+    site (and badges them as unread); the keyboard shortcuts stay."""
+    menu_items[:] = [item for item in menu_items if not item.url.startswith(("http://", "https://"))]

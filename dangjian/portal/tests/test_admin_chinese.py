@@ -125,6 +125,7 @@ def newsroom_day(portal_site, settings):
     image = get_image_model().objects.create(title="活动照片", description="党员志愿者在社区服务",
                                              file=ImageFile(BytesIO(make_picture(1, (400, 300))), name="a.jpg"))
     users = {
+        "operator (superuser)": make_user("operator", is_superuser=True, is_staff=True),
         "site admin": make_user("siteadmin", SITE_ADMIN),
         "first review": make_user("first", FIRST_REVIEW),
         "final review": make_user("final", FINAL_REVIEW),
@@ -177,9 +178,12 @@ def test_every_admin_screen_of_every_role_is_in_chinese(newsroom_day):
             problems = english(visible_text(html), typed) + [f"wrong: {w}" for w in WRONG if w in html]
             if problems:
                 findings[f"{role} {url}"] = problems
-        if bad := english(labels, typed):
+        if bad := english(labels, typed) + [f"another site: {url}" for url in urls if not url.startswith(("/", "#"))]:
             findings[f"{role} menu"] = bad
         assert len(visited) > 5, (role, visited)
+    login = Client().get(reverse("wagtailadmin_login")).content.decode()
+    if bad := english(visible_text(login), typed):
+        findings["anonymous /admin/login/"] = bad
     for where, problems in findings.items():
         print(where)
         for problem in problems:
