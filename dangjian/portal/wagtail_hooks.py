@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.action_menu import PublishMenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button, ListingButton
 
-from .models import MourningPeriod
+from .models import ChannelPage, MourningPeriod
 from .selectors import channels_for_writing, drafts_of
 
 
@@ -92,3 +94,22 @@ def editor_js():
 @hooks.register("insert_global_admin_css")
 def admin_css():
     return format_html('<link rel="stylesheet" href="{}">', static("portal/css/admin.css"))
+
+
+def _write_url(page, user) -> str | None:
+    """Where 写文章 in `page` goes, when `page` is a channel `user` may add articles to."""
+    if page.specific_class is ChannelPage and page.permissions_for_user(user).can_add_subpage():
+        return reverse("wagtailadmin_pages:add", args=("portal", "articlepage", page.pk))
+    return None
+
+
+@hooks.register("register_page_listing_buttons")
+def write_in_channel_listing_button(page, user, next_url=None):
+    if url := _write_url(page, user):
+        yield ListingButton(_("Write an article"), url, icon_name="edit", priority=5)
+
+
+@hooks.register("register_page_header_buttons")
+def write_in_channel_header_button(page, user, view_name, next_url=None):
+    if url := _write_url(page, user):
+        yield Button(_("Write an article"), url, icon_name="edit", priority=5)

@@ -86,3 +86,14 @@ def test_the_primary_button_publishes_for_publishers_and_submits_for_the_others(
     assert "portal/js/admin" in html
     mine = make_article(channel, publish=False, owner=newsroom.final, revision=True)
     assert "data-confirm" not in client.get(reverse("wagtailadmin_pages:edit", args=[mine.pk])).content.decode()
+
+
+def test_channels_in_the_page_explorer_have_a_write_button(client, portal_site):
+    client.force_login(make_user("editor", FIRST_REVIEW))
+    listing = client.get(reverse("wagtailadmin_explore", args=[portal_site.home.pk])).content.decode()
+    for channel in portal_site.channels:
+        assert f'href="/admin/pages/add/portal/articlepage/{channel.pk}/"' in listing
+    assert "写文章" in listing
+    article = make_article(portal_site.channels[0])
+    assert "/admin/pages/add/portal/articlepage/" not in client.get(reverse("wagtailadmin_explore", args=[portal_site.channels[0].pk])).content.decode().split(
+        f'href="/admin/pages/{article.pk}/edit/"')[1]  # an article row has none
