@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import re
 
-from django.db.models import Prefetch, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Cast
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
-from wagtail.models import GroupPagePermission, Page
+from wagtail.models import GroupPagePermission, Page, WorkflowState
 
 from .models import ArticlePage, ChannelPage
 
@@ -71,5 +73,9 @@ def channels_for_writing(user, *, limit: int = 40) -> list[tuple[ChannelPage, st
 
 def drafts_of(user, *, limit: int = 10):
     """Articles `user` started that are neither published nor in review, newest first."""
-    return (ArticlePage.objects.filter(owner=user, live=False).exclude(_specific_workflow_states__status="in_progress")
+    # Workflow states name their object by a text id: compared as text, which PostgreSQL
+    # (unlike SQLite) does not do by itself.
+    in_review = WorkflowState.objects.filter(base_content_type=ContentType.objects.get_for_model(Page),
+                                             object_id=Cast(OuterRef("pk"), CharField()), status=WorkflowState.STATUS_IN_PROGRESS)
+    return (ArticlePage.objects.filter(owner=user, live=False).exclude(Exists(in_review))
             .order_by("-latest_revision_created_at")[:limit])

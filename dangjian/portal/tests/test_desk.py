@@ -36,11 +36,14 @@ def test_the_dashboard_has_write_buttons_drafts_and_my_published_articles_with_v
     draft = make_article(channel, publish=False, owner=editor, title="还没写完的稿子")
     make_article(channel, owner=editor, title="我发的文章", initial_views=120)
     make_article(other, title="别人发的文章")
+    in_review = make_article(channel, publish=False, revision=True, owner=editor, title="审核中的稿子")
+    in_review.get_workflow().start(in_review, editor)
 
     html = dashboard(client, editor)
     # The national channels only: each city's columns are its staff's.
     assert write_links(html) == [c.title for c in portal_site.channels]
-    assert f'href="/admin/pages/{draft.pk}/edit/">还没写完的稿子</a>' in html
+    writing = html.split('class="panel writing-panel"')[1].split("</section>")[0]
+    assert f'href="/admin/pages/{draft.pk}/edit/">还没写完的稿子</a>' in writing and "审核中的稿子" not in writing  # in review, not a draft
     published = html.split("我最近发布的文章")[1]
     assert "我发的文章" in published and ">120</a>" in published and "别人发的文章" not in published
 
