@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 
 from . import selectors
@@ -112,3 +113,24 @@ def register_log_actions(actions):
     actions.register_action("complaints.close", _("Close a complaint"), _("Copyright complaint closed"))
     actions.register_action("complaints.counter_notice", _("File a counter-notice"), _("Counter-notice filed"))
     actions.register_action("complaints.restore", _("Restore after a counter-notice"), _("Restored after a counter-notice"))
+
+
+class OverduePanel(Component):
+    """On the admin home page of those who handle cases, when any is past its deadline."""
+
+    name = "complaints_overdue"
+    order = 20
+    template_name = "complaints/admin/overdue_panel.html"
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def get_context_data(self, parent_context=None):
+        return {"count": self.count, "url": reverse("complaints_cases") + "?overdue=true"}
+
+
+@hooks.register("construct_homepage_panels")
+def add_overdue_panel(request, panels):
+    access = selectors.access_for(request.user)
+    if access.reads and (count := selectors.overdue(selectors.cases_for(access)).count()):
+        panels.append(OverduePanel(count))

@@ -93,6 +93,8 @@ def test_the_queue_highlights_overdue_cases_filters_and_exports(client, portal_s
     assert len(highlighted) == 1 and late.number in highlighted[0]
     overdue = client.get("/admin/complaints/?overdue=true").content.decode()
     assert late.number in overdue and fresh.number not in overdue
+    dashboard = client.get("/admin/").content.decode()
+    assert "1 件投诉已超过处理期限" in dashboard and 'href="/admin/complaints/?overdue=true"' in dashboard
     today = timezone.localdate().isoformat()
     exported = client.get(f"/admin/complaints/?export=csv&received_from={today}&received_to={today}")
     rows = list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
