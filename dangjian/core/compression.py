@@ -63,7 +63,7 @@ class Compression:
             or not (MIN_BYTES <= int(length) <= MAX_BYTES)
             or captured.get("written")
         ):
-            write = start_response(captured["status"], headers + self._vary(values, content_type), captured["exc_info"])
+            write = start_response(captured["status"], self._vary(headers, values, content_type), captured["exc_info"])
             for data in captured.get("written", []):
                 write(data)
             return result
@@ -76,17 +76,21 @@ class Compression:
         key = (environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", ""), etag) if etag else None
         compressed = self._compress(body, key)
         headers = [(name, value) for name, value in headers if name.lower() not in ("content-length", "etag")]
-        headers += [("Content-Encoding", "gzip"), ("Content-Length", str(len(compressed))), *self._vary(values, content_type)]
+        headers = self._vary(headers, values, content_type) + [("Content-Encoding", "gzip"), ("Content-Length", str(len(compressed)))]
         if etag:
             headers.append(("ETag", etag if etag.startswith("W/") else "W/" + etag))
         start_response(captured["status"], headers, captured["exc_info"])
         return [compressed]
 
     @staticmethod
-    def _vary(values: dict, content_type: str) -> list[tuple[str, str]]:
-        if content_type not in COMPRESSIBLE or "accept-encoding" in values.get("vary", "").lower():
-            return []
-        return [("Vary", "Accept-Encoding")]
+    def _vary(headers: list[tuple[str, str]], values: dict, content_type: str) -> list[tuple[str, str]]:
+        """`headers` with Accept-Encoding in its one Vary header: a second Vary header is read
+        by many clients and caches as the only one."""
+        vary = values.get("vary", "")
+        if content_type not in COMPRESSIBLE or "accept-encoding" in vary.lower():
+            return headers
+        merged = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+        return [(name, value) for name, value in headers if name.lower() != "vary"] + [("Vary", merged)]
 
     def _compress(self, body: bytes, key: tuple | None) -> bytes:
         if key is None:
