@@ -1,6 +1,11 @@
 """Reading the index: the search itself, snippets, popular searches.
 
-Ranking, the same on both engines: articles whose title holds every term come first, newest
+Ranking, the same on both engines: the query exactly as typed (normalized: width, case,
+spaces) comes before its words. Segmentation drops one-character words and stopwords from
+the search (老党员 searches 党员) and splits phrases (红船精神: 红船 and 精神), but not from
+this rule: of the matches in the pool, an article whose title is the query comes first, then
+those whose title contains it, then those whose text does, then the rest, so the article
+about 老党员 leads. Within each of these tiers: articles whose title holds every term come first, newest
 first; then the others by relevance (bm25 on SQLite, ts_rank on PostgreSQL; more
 occurrences count more, longer articles less) in steps of a fifth of the best score, and
 within a step the newer article first. The steps make the two engines agree: their scores
@@ -16,7 +21,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
+from django.db.models import Case, IntegerField, Sum, When
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -69,8 +74,24 @@ def key_range(date_from: dt.date | None, date_to: dt.date | None) -> tuple[int |
     return low, high
 
 
-def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int, total: int) -> list[int]:
-    """The sort keys of results offset to offset + limit, of `total` matches."""
+def phrase_tiers(keys: list[int], phrase: str) -> dict[int, int]:
+    """Of these articles, those holding `phrase`: 0 if it is the title, 1 if the title
+    contains it, 2 if the text does. Read from the documents, not the engine, so that both
+    engines rank them alike. The texts are compared as stored: letters in either case only
+    when the phrase has any, since folding the case of every text in the pool is most of the
+    cost of the rule on PostgreSQL (bench/README.md)."""
+    if not phrase or not keys:
+        return {}
+    text = "text__icontains" if any(c.isascii() and c.isalpha() for c in phrase) else "text__contains"
+    tier = Case(When(title__iexact=phrase, then=0), When(title__icontains=phrase, then=1),
+                When(**{text: phrase}, then=2), default=3, output_field=IntegerField())
+    return dict(SearchDocument.objects.filter(sort_key__in=keys).annotate(tier=tier).filter(tier__lt=3)
+                .values_list("sort_key", "tier"))
+
+
+def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int, total: int, phrase: str = "") -> list[int]:
+    """The sort keys of results offset to offset + limit, of `total` matches; `phrase` is the
+    normalized query as typed."""
     index = engine()
     if not relevance:
         return index.newest(query, limit=limit, offset=offset, total=total)
@@ -82,6 +103,10 @@ def ranked_keys(query: Query, *, relevance: bool, offset: int, limit: int, total
         (key for key in scores if key not in title_keys),
         key=lambda key: (round(RELEVANCE_STEPS * scores[key] / best), key), reverse=True,
     )
+    # A query searched as the one term it is needs no check: every match holds it, and the
+    # order above already puts title matches first.
+    if phrase and query.terms != [phrase] and (tiers := phrase_tiers(ranked, phrase)):
+        ranked.sort(key=lambda key: tiers.get(key, 3))  # stable: within a tier, the order above
     if offset + limit <= len(ranked) or len(scores) < RELEVANCE_POOL:  # the pool held every match
         return ranked[offset : offset + limit]
     # Past the pool: the remaining matches, newest first.
@@ -135,6 +160,7 @@ def search_articles(
             return results
         keys = ranked_keys(
             engine_query, relevance=sort != "date", offset=offset, limit=min(limit, MAX_RESULTS - offset), total=results.total,
+            phrase=" ".join(segmenter.normalize(query[: segmenter.MAX_QUERY_CHARS]).split()),
         )
     documents = {document.sort_key: document for document in SearchDocument.objects.filter(sort_key__in=keys)}
     ordered = [documents[key] for key in keys if key in documents]
