@@ -173,6 +173,29 @@ def final_reviewer_publishes(chromium, base_url, cookie, artifacts):
     return act.count, act.outside, shown
 
 
+def publishes_someone_elses_draft(chromium, base_url, cookie, edit_path):
+    """发布 on a draft another editor wrote, not through 三审: dismissed, then accepted."""
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    context.add_cookies([cookie])
+    page = context.new_page()
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss() if len(asked) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    page.goto(base_url + edit_path)
+    publish = page.locator("footer").get_by_role("button", name="发布", exact=True)
+    publish.click()
+    # Not submitted: Wagtail turns the label into 发布中… the moment a click goes through.
+    stayed = publish.inner_text().strip() == "发布" and page.url.endswith(edit_path)
+    publish.click()
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/$"))
+    context.close()
+    return asked, stayed
+
+
 def test_an_editor_writes_from_the_dashboard_and_the_final_reviewer_publishes(
     browser, live_server, demo_site, artifacts, tmp_path
 ):
@@ -183,6 +206,7 @@ def test_an_editor_writes_from_the_dashboard_and_the_final_reviewer_publishes(
     from dangjian.contributions.tests.test_browser import session_cookie
     from dangjian.demo.images import make_picture
     from dangjian.portal.models import ArticlePage
+    from dangjian.portal.tests.fixtures import make_article
 
     editor, second, final = make_user("editor", FIRST_REVIEW), make_user("second", SECOND_REVIEW), make_user("final", FINAL_REVIEW)
     photo = tmp_path / "志愿服务队.jpg"
@@ -201,3 +225,11 @@ def test_an_editor_writes_from_the_dashboard_and_the_final_reviewer_publishes(
     article.refresh_from_db()
     assert article.live and url.endswith(f"/a/{article.pk}/")
     assert "周末，社区党员志愿服务队在小区广场正式成立。" in body and og_image.endswith(".jpg")
+
+    draft = make_article(ArticlePage.objects.get(pk=article.pk).get_parent().specific, publish=False, revision=True, owner=editor,
+                         title="另一位编辑的草稿")
+    asked, stayed = browser.run(publishes_someone_elses_draft, live_server.url, session_cookie(final, live_server.url),
+                                f"/admin/pages/{draft.pk}/edit/")
+    assert asked == ["这篇文章是别人写的，还没有经过三审。确定直接发布吗？"] * 2 and stayed
+    draft.refresh_from_db()
+    assert draft.live  # published on the second answer, and only then

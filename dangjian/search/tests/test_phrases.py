@@ -57,3 +57,12 @@ def test_any_title_searched_for_finds_its_article_first(search_archive, data):
     key = data.draw(st.sampled_from(sorted(searchable)))
     hits = search_articles(query=searchable[key].title).hits
     assert hits and hits[0].page.pk == searchable[key].pk, (searchable[key].title, [hit.page.title for hit in hits[:3]])
+
+
+def test_a_phrase_with_letters_matches_the_text_in_either_case(portal_site):
+    channel = portal_site.channels[0]
+    holder = dated_article(channel, 30, "基层工作简讯", f"{FILLER}全镇5G基站建设全面完成。{FILLER}")
+    others = [dated_article(channel, n, f"“基站”“建设”工作推进会第{n}次", "5g" + FILLER) for n in (1, 2)]
+    search_index_rebuild()
+    found = [hit.page.pk for hit in search_articles(query="５ｇ基站建设").hits]
+    assert found[0] == holder.pk and set(found[1:3]) == {page.pk for page in others}, found
