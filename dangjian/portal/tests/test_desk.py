@@ -91,12 +91,17 @@ def test_the_primary_button_publishes_for_publishers_and_submits_for_the_others(
     assert "data-confirm" not in client.get(reverse("wagtailadmin_pages:edit", args=[mine.pk])).content.decode()
 
 
-def test_channels_in_the_page_explorer_have_a_write_button(client, portal_site):
+def test_channels_in_the_page_explorer_open_their_articles_and_have_a_write_button(client, portal_site):
     client.force_login(make_user("editor", FIRST_REVIEW))
+    [with_articles, empty] = portal_site.channels
+    make_article(with_articles)
     listing = client.get(reverse("wagtailadmin_explore", args=[portal_site.home.pk])).content.decode()
+    # A channel with articles opens its list, as a folder does; an empty one its editor.
+    assert re.search(rf'<a href="/admin/pages/{with_articles.pk}/" title="查看下级页面">\s*<span id="page_{with_articles.pk}_title"', listing)
+    assert re.search(rf'<a href="/admin/pages/{empty.pk}/edit/" title="[^"]*">\s*<span id="page_{empty.pk}_title"', listing)
     for channel in portal_site.channels:
         assert f'href="/admin/pages/add/portal/articlepage/{channel.pk}/"' in listing
     assert "写文章" in listing
-    article = make_article(portal_site.channels[0])
+    article = make_article(with_articles)
     assert "/admin/pages/add/portal/articlepage/" not in client.get(reverse("wagtailadmin_explore", args=[portal_site.channels[0].pk])).content.decode().split(
         f'href="/admin/pages/{article.pk}/edit/"')[1]  # an article row has none
