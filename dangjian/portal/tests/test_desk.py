@@ -87,6 +87,8 @@ def test_the_primary_button_publishes_for_publishers_and_submits_for_the_others(
     html = client.get(reverse("wagtailadmin_pages:edit", args=[article.pk])).content.decode()
     assert 'data-confirm="这篇文章是别人写的，还没有经过三审。确定直接发布吗？"' in html
     assert "portal/js/admin" in html
+    live = client.get(reverse("wagtailadmin_pages:edit", args=[make_article(channel).pk])).content.decode()
+    assert re.search(r'class="page-status-tag[^"]*"[^>]*aria-label="所有人可见。查看线上页面"', live) and "查看线上页面\n" in live
     mine = make_article(channel, publish=False, owner=newsroom.final, revision=True)
     assert "data-confirm" not in client.get(reverse("wagtailadmin_pages:edit", args=[mine.pk])).content.decode()
 
