@@ -102,7 +102,7 @@ def editor_opens_the_chart(chromium, base_url, article_id, artifacts):
     page.click("button[type=submit]")
     page.wait_for_url("**/admin/")
     page.goto(f"{base_url}/admin/pages/{article_id}/edit/")
-    page.locator("#w-slim-header-buttons").get_by_role("button", name="动作").click()  # the page's "…" menu
+    page.locator("#w-slim-header-buttons").get_by_role("button", name="操作").click()  # the page's "…" menu
     page.locator("#w-slim-header-buttons").get_by_role("link", name="浏览量").click()
     page.wait_for_url(f"**/admin/pageviews/article/{article_id}/")
     bars = page.locator("svg rect.bar")

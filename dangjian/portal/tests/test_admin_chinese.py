@@ -16,7 +16,7 @@ from django.core.files.images import ImageFile
 from django.test import Client
 from django.urls import reverse
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import Collection, Page
 
 from dangjian.accounts.roles import AUDITOR, FINAL_REVIEW, FIRST_REVIEW, SITE_ADMIN
 from dangjian.cities.models import CityRole
@@ -120,6 +120,7 @@ def newsroom_day(portal_site, settings):
     """One article of each state, a review under way, an image and a city with its staff."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     city = make_city(region_code="530900")
+    Collection.get_first_root_node().add_child(name="来稿图片")  # with two, the admin shows collection menus
     channel = portal_site.channels[0]
     article = make_article(channel, revision=True)
     image = get_image_model().objects.create(title="活动照片", description="党员志愿者在社区服务",
