@@ -221,7 +221,7 @@ def admin_upload_image(base: str, password: str) -> None:
     Image.new("RGB", (64, 48), (200, 16, 46)).save(png, "PNG")
     boundary = uuid.uuid4().hex
     parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-             for name, value in {"csrfmiddlewaretoken": form, "title": "升级后上传"}.items()]
+             for name, value in {"csrfmiddlewaretoken": form, "title": "升级后上传", "description": "升级后上传的图片"}.items()]
     parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.png"\r\n'
                  f"Content-Type: image/png\r\n\r\n".encode() + png.getvalue() + f"\r\n--{boundary}--\r\n".encode())
     send("/admin/images/add/", b"".join(parts), f"multipart/form-data; boundary={boundary}")
