@@ -76,13 +76,19 @@ def test_killing_the_server_while_it_fills_the_cache_leaves_only_whole_pages(tmp
 def test_backup_while_articles_are_being_published_restores_a_consistent_database(tmp_path):
     env = clean_env(tmp_path / "data", DANGJIAN_SERVE_WORKER="0")
     demo_load("--articles", "3", "--cities", "0", env=env)
+    stop = tmp_path / "stop-writing"  # made once the backup is done: the writer adds one more and stops
     writer = subprocess.Popen(
         [sys.executable, "-m", "dangjian", "shell", "--no-imports", "-c",
          "from dangjian.portal.models import ArticlePage, ChannelPage\n"
          "c = ChannelPage.objects.get(slug='jcdj')\n"
-         "for n in range(200):\n"
+         "from pathlib import Path\n"
+         "def write(n):\n"
          "    a = c.add_child(instance=ArticlePage(title=f'备份期间写入{n}', slug=f'w{n}'))\n"
-         "    a.save_revision().publish()\n"],
+         "    a.save_revision().publish()\n"
+         "n = 0\n"
+         f"while not Path({str(stop)!r}).exists():\n"
+         "    write(n); n += 1\n"
+         "write(n)\n"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     db_path = tmp_path / "data" / "dangjian.sqlite3"
@@ -94,7 +100,9 @@ def test_backup_while_articles_are_being_published_restores_a_consistent_databas
         assert time.monotonic() < deadline
         time.sleep(0.1)
     made = dangjian("backup", str(tmp_path / "b.tar"), env=env)
-    writer.wait()
+    stop.touch()
+    assert writer.wait(timeout=120) == 0
+    final = dangjian_shell("from wagtail.models import Page; print(Page.objects.filter(title__startswith='备份期间写入').count())", env=env)
     assert made.returncode == 0, made.stderr
     assert dangjian("restore", str(tmp_path / "b.tar"), env=env).returncode == 0
     db = sqlite3.connect(db_path)
@@ -108,4 +116,4 @@ def test_backup_while_articles_are_being_published_restores_a_consistent_databas
     )
     missing_parents, wrong_counts, written = dangjian_shell(check, env=env).split()[-3:]
     assert (missing_parents, wrong_counts) == ("0", "0")
-    assert 0 < int(written) < 200  # the backup caught the writer mid-way, consistently
+    assert 0 < int(written) < int(final.split()[-1])  # the backup caught the writer mid-way, consistently

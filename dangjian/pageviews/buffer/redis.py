@@ -18,8 +18,11 @@ from .resp import RespConnection
 # field, hour field, n = number of visitor keys, the n visitor keys (the first decides, the
 # others are marked). Answers per beacon: counted (1, 0, or -1 over the rate limit) and
 # the page's unflushed views; then the flush counter.
+# A seen visitor key holds the end of its dedup window on the caller's clock, as the rate
+# and cap windows do and as SqliteBuffer does, so both buffers answer alike for a given
+# `now`; its TTL only frees the memory.
 _RECORD = """
-local limit, ttl, prefix, cap_limit, cap_window = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local limit, ttl, prefix, cap_limit, cap_window = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local out, i = {}, 6
 while i <= #ARGV do
   local rate, minute, weight = prefix .. 'rate:' .. ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
@@ -31,7 +34,12 @@ while i <= #ARGV do
   local previous = tonumber(redis.call('GET', rate .. ':' .. (minute - 1)) or '0')
   if hits + previous * weight <= limit then
     counted = 0
-    if redis.call('SET', prefix .. 'seen:' .. ARGV[i + 8], '1', 'NX', 'EX', ttl) then
+    local seen, seen_until = prefix .. 'seen:' .. ARGV[i + 8], math.floor(now) + ttl
+    local fresh = redis.call('SET', seen, seen_until, 'NX', 'EX', ttl)
+    if not fresh and tonumber(redis.call('GET', seen)) <= math.floor(now) then
+      fresh = redis.call('SET', seen, seen_until, 'EX', ttl)
+    end
+    if fresh then
       redis.call('ZREMRANGEBYSCORE', cap, '-inf', now - cap_window)
       if redis.call('ZCARD', cap) < cap_limit then
         counted = 1
@@ -41,7 +49,7 @@ while i <= #ARGV do
         redis.call('HINCRBY', KEYS[1], page, 1)
       end
     end
-    for j = i + 9, i + 7 + n do redis.call('SET', prefix .. 'seen:' .. ARGV[j], '1', 'EX', ttl) end
+    for j = i + 9, i + 7 + n do redis.call('SET', prefix .. 'seen:' .. ARGV[j], seen_until, 'EX', ttl) end
   end
   out[#out + 1] = counted
   out[#out + 1] = tonumber(redis.call('HGET', KEYS[1], page) or '0') + tonumber(redis.call('HGET', KEYS[2], page) or '0')
