@@ -121,23 +121,6 @@ class PageCache:
     def content_type(file: str | os.PathLike) -> str:
         return CONTENT_TYPES.get(os.path.splitext(file)[1], "application/octet-stream")
 
-    # --- reading ----------------------------------------------------------
-    def lookup(self, host: str, path: str) -> tuple[Path, os.stat_result] | None:
-        """The fresh file of a page and its stat, or None."""
-        return self._first_existing(self.candidates(host, path))
-
-    def lookup_stale(self, host: str, path: str) -> tuple[Path, os.stat_result] | None:
-        return self._first_existing(self.stale_candidates(host, path))
-
-    @staticmethod
-    def _first_existing(files: list[Path]) -> tuple[Path, os.stat_result] | None:
-        for file in files:
-            try:
-                return file, file.stat()
-            except OSError:
-                continue
-        return None
-
     # --- writing ----------------------------------------------------------
     def generation(self) -> str | None:
         """The current generation; None when the file cannot be read (written by another

@@ -18,6 +18,7 @@ from dangjian.contributions.tests.fixtures import make_user
 from dangjian.core.middleware import page_cache
 from dangjian.pageviews.tests.fixtures import PHONE_UA
 from dangjian.portal.tests.fixtures import make_article, make_image
+from dangjian.testing.pagecache import cached_file, stale_copy
 from dangjian.testing.wsgi import wsgi_request
 
 pytestmark = pytest.mark.django_db
@@ -78,13 +79,13 @@ def test_at_a_windows_end_the_pages_showing_it_are_purged(portal_site, django_ca
         make_banner(starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=end, alt_text="限时横幅")
         services.banner_windows_purge(now=timezone.now())  # the start, already past
     assert "限时横幅" in wsgi_request(article.url)[2].decode()
-    assert page_cache().lookup("localhost", article.url) is not None
+    assert cached_file(page_cache(), "localhost", article.url) is not None
     with django_capture_on_commit_callbacks(execute=True):
         assert services.banner_windows_purge(now=end - dt.timedelta(seconds=1)) == 0
-    assert page_cache().lookup("localhost", article.url) is not None
+    assert cached_file(page_cache(), "localhost", article.url) is not None
     with django_capture_on_commit_callbacks(execute=True):
         assert services.banner_windows_purge(now=end) == 1
-    assert page_cache().lookup("localhost", article.url) is None and page_cache().lookup_stale("localhost", article.url) is None
+    assert cached_file(page_cache(), "localhost", article.url) is None and stale_copy(page_cache(), "localhost", article.url) is None
     # Rendered after its end (the clock of the render is real time, past `end` here only if
     # the test ran that long: check the selector at `end` instead).
     assert selectors.banners_for(position=Banner.Position.ARTICLE_BOTTOM, page=article, now=end) == []

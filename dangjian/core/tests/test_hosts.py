@@ -25,6 +25,7 @@ import requests
 from dangjian.core.broadcast import Broadcast, PurgeMessage
 from dangjian.core.pagecache import PageCache
 from dangjian.testing.nginx import load_balancer, nginx_for_site, nginx_required
+from dangjian.testing.pagecache import cached_file, stale_copy
 from dangjian.testing.processes import backend_env, dangjian, dangjian_shell, free_port, stop_group, wait_for_status
 from dangjian.testing.s3 import s3_server
 
@@ -229,7 +230,7 @@ def stream(tmp_path):
 
 
 def cached(cache: PageCache, path: str) -> bool:
-    return cache.lookup("localhost", path) is not None
+    return cached_file(cache, "localhost", path) is not None
 
 
 def fill(cache: PageCache, *paths: str) -> None:
@@ -243,7 +244,7 @@ def test_the_follower_applies_other_hosts_purges_and_skips_its_own(stream):
     fill(cache, "/a/1/", "/a/2/", "/a/9/", "/jcdj/")
     publisher.publish(PurgeMessage(removed_paths=["/a/1/"], stale_urls=["localhost/jcdj/"]))
     wait_until(lambda: not cached(cache, "/a/1/") and not cached(cache, "/jcdj/"), within=1, what="the purge")
-    assert cache.lookup_stale("localhost", "/jcdj/") and cached(cache, "/a/2/")
+    assert stale_copy(cache, "localhost", "/jcdj/") and cached(cache, "/a/2/")
     follower.publish(PurgeMessage(removed_paths=["/a/2/"]))  # its own: applied where it was made
     publisher.publish(PurgeMessage(removed_paths=["/a/9/"]))
     # Entries are applied in order: once the third is, the second was read and skipped.

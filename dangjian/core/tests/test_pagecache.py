@@ -20,6 +20,7 @@ from dangjian.core.middleware import page_cache
 from dangjian.core.pagecache import PageCache
 from dangjian.portal.models import ArticlePage
 from dangjian.portal.tests.fixtures import make_article, make_image
+from dangjian.testing.pagecache import cached_file, stale_copy
 from dangjian.testing.wsgi import wsgi_request
 
 pytestmark = pytest.mark.django_db
@@ -82,20 +83,20 @@ def test_logged_in_readers_never_get_or_make_cached_pages(client, article, djang
     assert status == "200 OK" and "X-Page-Cache" not in headers
     page_cache().remove_all()
     wsgi_request("/", cookie=cookie)
-    assert page_cache().lookup("localhost", "/") is None
+    assert cached_file(page_cache(), "localhost", "/") is None
 
 
 def test_query_strings_previews_errors_and_forms_are_not_cached(client, article, django_user_model, portal_site):
     wsgi_request("/jcdj/", query="page=2")
-    assert page_cache().lookup("localhost", "/jcdj/") is None
+    assert cached_file(page_cache(), "localhost", "/jcdj/") is None
     assert wsgi_request("/no-such-page/")[0].startswith("404")
-    assert page_cache().lookup("localhost", "/no-such-page/") is None
+    assert cached_file(page_cache(), "localhost", "/no-such-page/") is None
     # A password-protected page answers a form with a CSRF token: never cached.
     protected = make_article(portal_site.channels[0], title="密码保护")
     PageViewRestriction.objects.create(page=protected, restriction_type="password", password="secret")
     status, headers, body = wsgi_request(protected.url)
     assert status == "200 OK" and "csrfmiddlewaretoken" in body.decode()
-    assert page_cache().lookup("localhost", protected.url) is None
+    assert cached_file(page_cache(), "localhost", protected.url) is None
     # Previews live under /admin/ and answer only logged-in editors.
     user = django_user_model.objects.create_superuser(username="ed", password="x-Passw0rd-long")
     client.force_login(user)
@@ -109,24 +110,24 @@ def test_a_render_that_began_before_a_purge_is_not_stored(tmp_path):
     cache.new_generation()
     assert not cache.store("localhost", "/a/1/", b"old", "text/html", before)
     assert cache.store("localhost", "/a/1/", b"new", "text/html", cache.generation())
-    assert cache.lookup("localhost", "/a/1/")[0].read_bytes() == b"new"
+    assert cached_file(cache, "localhost", "/a/1/")[0].read_bytes() == b"new"
 
 
 def test_every_page_stale_at_once_is_dated_by_the_purge(tmp_path):
     cache = PageCache(tmp_path / "pages", stale_seconds=30)
     assert cache.store("localhost", "/a/1/", b"old", "text/html", cache.generation())
     long_ago = time.time() - 3600
-    os.utime(cache.lookup("localhost", "/a/1/")[0], (long_ago, long_ago))  # stored an hour ago
+    os.utime(cached_file(cache, "localhost", "/a/1/")[0], (long_ago, long_ago))  # stored an hour ago
     cache.new_generation()
     cache.stale_all()
-    file, stat = cache.lookup_stale("localhost", "/a/1/")
-    assert cache.lookup("localhost", "/a/1/") is None and file.read_bytes() == b"old"
+    file, stat = stale_copy(cache, "localhost", "/a/1/")
+    assert cached_file(cache, "localhost", "/a/1/") is None and file.read_bytes() == b"old"
     assert time.time() - cache.stale_since(stat.st_mtime) < 5  # stale since the purge, not since the store
     assert cache.store("localhost", "/a/1/", b"new", "text/html", cache.generation())
-    assert cache.lookup_stale("localhost", "/a/1/") is None  # a stored page replaces its stale copy
+    assert stale_copy(cache, "localhost", "/a/1/") is None  # a stored page replaces its stale copy
     cache.new_generation()
     cache.stale_all()
-    assert cache.lookup_stale("localhost", "/a/1/")[0].read_bytes() == b"new"
+    assert stale_copy(cache, "localhost", "/a/1/")[0].read_bytes() == b"new"
 
 
 @pytest.mark.parametrize(
@@ -139,7 +140,7 @@ def test_hostile_paths_have_no_cache_file(tmp_path, host, path):
 
 
 def cached(url: str) -> bool:
-    return page_cache().lookup("localhost", url) is not None
+    return cached_file(page_cache(), "localhost", url) is not None
 
 
 def warm(*urls: str) -> None:
@@ -151,9 +152,9 @@ def warm(*urls: str) -> None:
 def state(url: str) -> str:
     """fresh, stale or gone: what a purge left of a cached URL."""
     cache = page_cache()
-    if cache.lookup("localhost", url):
+    if cached_file(cache, "localhost", url):
         return "fresh"
-    return "stale" if cache.lookup_stale("localhost", url) else "gone"
+    return "stale" if stale_copy(cache, "localhost", url) else "gone"
 
 
 class Snapshot:
@@ -162,13 +163,13 @@ class Snapshot:
     def __init__(self, urls):
         self.urls = list(urls)
         warm(*self.urls)
-        self.files = {url: page_cache().lookup("localhost", url)[1] for url in self.urls}
+        self.files = {url: cached_file(page_cache(), "localhost", url)[1] for url in self.urls}
 
     def after(self) -> dict[str, str]:
         """url -> gone / stale / untouched / rewritten."""
         result = {}
         for url in self.urls:
-            found = page_cache().lookup("localhost", url)
+            found = cached_file(page_cache(), "localhost", url)
             if found is None:
                 result[url] = state(url)
             else:
@@ -392,7 +393,7 @@ def test_a_stale_page_is_served_until_its_window_ends_then_rendered(newsroom_sit
     with django_capture_on_commit_callbacks(execute=True):
         make_article(site.channels[0], revision=True, title="窗口内的新文章", first_published_at=None)
     cache = page_cache()
-    stale_file = cache.lookup_stale("localhost", "/jcdj/")[0]
+    stale_file = stale_copy(cache, "localhost", "/jcdj/")[0]
     # Another request is rendering it (holds the lock): this one gets the stale copy at once.
     fd = os.open(cache.lock_file("localhost", "/jcdj/"), os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)
@@ -404,12 +405,12 @@ def test_a_stale_page_is_served_until_its_window_ends_then_rendered(newsroom_sit
     # The first request that gets the lock renders the fresh page.
     status, headers, body = wsgi_request("/jcdj/")
     assert headers["X-Page-Cache"] == "MISS" and "窗口内的新文章" in body.decode()
-    assert not stale_file.exists() or cache.lookup("localhost", "/jcdj/")
+    assert not stale_file.exists() or cached_file(cache, "localhost", "/jcdj/")
     # Past the window a stale copy is never served, lock or not.
     with django_capture_on_commit_callbacks(execute=True):
         make_article(site.channels[0], revision=True, title="窗口外的新文章", first_published_at=None)
     old = time.time() - settings.PAGE_CACHE_STALE_SECONDS - 1
-    stale_file = cache.lookup_stale("localhost", "/jcdj/")[0]
+    stale_file = stale_copy(cache, "localhost", "/jcdj/")[0]
     os.utime(stale_file, (old, old))
     status, headers, body = wsgi_request("/jcdj/")
     assert headers["X-Page-Cache"] == "MISS" and "窗口外的新文章" in body.decode()
@@ -525,7 +526,7 @@ def test_cached_pages_are_readable_by_nginx_whatever_the_umask(article, settings
         wsgi_request(article.url)
     finally:
         os.umask(previous)
-    file, _stat = PageCache(settings.PAGE_CACHE_DIR).lookup("localhost", article.url)
+    file, _stat = cached_file(PageCache(settings.PAGE_CACHE_DIR), "localhost", article.url)
     assert file.stat().st_mode & 0o777 == 0o644  # no secret in a public page; nginx is another user
 
 

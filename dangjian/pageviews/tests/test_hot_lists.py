@@ -13,6 +13,7 @@ from dangjian.pageviews import selectors
 from dangjian.pageviews.models import DailyViews, HotListEntry, HourlyViews, ViewTotal
 from dangjian.pageviews.services import hot_lists_refresh, hourly_views_compact, views_apply
 from dangjian.portal.tests.fixtures import make_article
+from dangjian.testing.pagecache import cached_file
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +103,7 @@ def test_a_changed_list_purges_only_the_pages_that_show_it(history, client, djan
     cache = page_cache()
     for url in ("/", site.channels[0].url, site.channels[1].url, f"/a/{articles['a'].pk}/"):
         client.get(url)
-    cached = lambda url: cache.lookup("testserver", url) is not None  # noqa: E731
+    cached = lambda url: cached_file(cache, "testserver", url) is not None  # noqa: E731
     assert all(cached(url) for url in ("/", site.channels[0].url, site.channels[1].url))
     views_apply(batch_id="surge", increments={(articles["b"].pk, hours_ago(0)): 1000})
     with django_capture_on_commit_callbacks(execute=True):
