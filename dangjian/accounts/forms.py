@@ -93,10 +93,10 @@ class StaffLoginForm(CaptchaMixin, LoginForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from . import services
+        from .selectors import password_captcha_required
 
         self.fields["password"].label = _("Password")  # Wagtail's form has none: "Password", from the field name
-        if self.is_bound and services.password_captcha_required(self.data.get("username") or ""):
+        if self.is_bound and password_captcha_required(self.data.get("username") or ""):
             self.add_captcha()
 
     def clean(self):
@@ -105,6 +105,8 @@ class StaffLoginForm(CaptchaMixin, LoginForm):
         from . import services
         from .limits import counters
         from .models import LoginRecord
+        from .selectors import password_captcha_required
+        from .throttling import password_captcha_limit
 
         username = (self.cleaned_data.get("username") or "").strip()
         ip = client_ip(self.request.META) if self.request else ""
@@ -116,7 +118,7 @@ class StaffLoginForm(CaptchaMixin, LoginForm):
 
         if self.errors:  # the captcha was needed and is missing or wrong: no password is checked
             return self.cleaned_data
-        free = [] if "captcha" in self.fields else [services.password_captcha_limit(username)]
+        free = [] if "captcha" in self.fields else [password_captcha_limit(username)]
         if free and counters().consume(free) is not None:
             self.add_captcha()  # reached by parallel attempts after the form was built
             raise ValidationError(_("Please answer the question in the picture."), code="captcha")
@@ -138,7 +140,7 @@ class StaffLoginForm(CaptchaMixin, LoginForm):
                 code="locked",
             ) from None
         except ValidationError:
-            if services.password_captcha_required(username):
+            if password_captcha_required(username):
                 self.add_captcha()
             raise
         if free:

@@ -194,3 +194,11 @@ def counters() -> Counters:
     if settings.REDIS_URL:
         return RedisCounters(settings.REDIS_URL, settings.CACHES["default"].get("KEY_PREFIX", "dangjian"))
     return DatabaseCounters()
+
+
+def limits_from_spec(spec: str, name: str, key: str) -> list[Limit]:
+    limits = []
+    for part in spec.split(","):
+        count, seconds = part.strip().split("/")
+        limits.append(Limit(f"{name}-{seconds}", key, int(count), int(seconds)))
+    return limits

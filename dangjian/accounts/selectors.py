@@ -1,10 +1,18 @@
-"""Reading accounts: what views show about a person and their pending code request."""
+"""Reading accounts: what views show about a person, their pending code request, and
+whether the next attempt needs the captcha."""
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.core.cache import cache
 
+from dangjian.core.clientip import client_network
+
+from .limits import counters, limits_from_spec
 from .models import LoginRecord
+from .throttling import CAPTCHA_AFTER_FAILURES, code_failure_limit, password_captcha_limit, surge_counters, surging
 
 
 def code_request_status_key(request_id: str) -> str:
@@ -41,3 +49,35 @@ def user_data_export(*, user) -> dict:
     for export in hooks.get_hooks("dangjian_account_export"):
         data.update(export(user))
     return data
+
+
+def sms_surge(*, now: float | None = None) -> bool:
+    """True while sends run far above their usual rate (an attack spread over many
+    addresses): then every send needs the captcha."""
+    now = time.time() if now is None else now
+    recent, usual = surge_counters(now)
+    counts = counters().counts(recent + usual, now=now)
+    return surging(counts[:len(recent)], counts[len(recent):])
+
+
+def captcha_required(*, ip: str, session_key: str, now: float | None = None) -> bool:
+    """A captcha from the second send of an address or a browser on, and for everyone
+    while the surge detector is on. One read of the counters."""
+    now = time.time() if now is None else now
+    own = limits_from_spec(settings.SMS_LIMITS_IP, "sms-ip", client_network(ip))[:1] + \
+        limits_from_spec(settings.SMS_LIMITS_SESSION, "sms-session", session_key)[:1]
+    recent, usual = surge_counters(now)
+    counts = counters().counts(own + recent + usual, now=now)
+    if any(counts[:len(own)]):
+        return True
+    return surging(counts[len(own):len(own) + len(recent)], counts[len(own) + len(recent):])
+
+
+def code_captcha_required(phone: str) -> bool:
+    """Wrong codes entered for this number lately: the next entry needs the captcha."""
+    return counters().count(code_failure_limit(phone)) >= CAPTCHA_AFTER_FAILURES
+
+
+def password_captcha_required(username: str) -> bool:
+    item = password_captcha_limit(username)
+    return counters().count(item) >= item.limit

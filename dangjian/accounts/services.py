@@ -21,100 +21,23 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dangjian.core.clientip import client_network, client_prefix
-
-from .limits import Limit, Refusal, counters
+from .limits import Refusal, counters
 from .models import LoginRecord, PhoneCode
 from .phone import mask_phone
 from .selectors import code_request_status_key
+from .throttling import (
+    code_failure_limit,
+    guess_limits,
+    phone_limits,
+    requester_limits,
+    send_buckets,
+    sms_budget_limit,
+)
 
 logger = logging.getLogger(__name__)
 
 CODE_MINUTES = 5
 CODE_MAX_FAILURES = 5  # wrong entries that kill a code
-CAPTCHA_AFTER_FAILURES = 3  # wrong codes for a number, or passwords for a user name, before the captcha
-FAILURE_WINDOW = 3600
-DAY = 86400
-UNLIMITED = 2**31 - 1  # for counters that only count (the surge detector's buckets)
-
-
-def limits_from_spec(spec: str, name: str, key: str) -> list[Limit]:
-    limits = []
-    for part in spec.split(","):
-        count, seconds = part.strip().split("/")
-        limits.append(Limit(f"{name}-{seconds}", key, int(count), int(seconds)))
-    return limits
-
-
-def requester_limits(*, ip: str, session_key: str) -> list[Limit]:
-    """Limits on who asks (an address, its prefix, a browser): safe to explain to the person
-    asking. The address is an IPv6 /64 as a whole: one subscriber holds all of it."""
-    return (limits_from_spec(settings.SMS_LIMITS_IP, "sms-ip", client_network(ip))
-            + limits_from_spec(settings.SMS_LIMITS_SESSION, "sms-session", session_key)
-            + limits_from_spec(settings.SMS_LIMITS_PREFIX, "sms-prefix", client_prefix(ip)))
-
-
-def sms_budget_limit() -> Limit:
-    return Limit("sms-budget", "all", settings.SMS_DAILY_BUDGET, DAY)
-
-
-def sms_new_numbers_limit() -> Limit:
-    """What numbers that never logged in may use of the budget; the rest is the reserve."""
-    share = settings.SMS_DAILY_BUDGET * (100 - settings.SMS_RESERVE_PERCENT) // 100
-    return Limit("sms-budget-new", "all", share, DAY)
-
-
-def number_range(phone: str) -> str:
-    """Numbers that differ only in their last four digits (for +86: the first 7 digits)."""
-    return phone[:-4]
-
-
-def phone_limits(phone: str, *, known: bool) -> list[Limit]:
-    """Limits on the number, its range and the budget: never revealed (that would tell who
-    is registered or who was just sent a code)."""
-    limits = (limits_from_spec(settings.SMS_LIMITS_PHONE, "sms-phone", phone)
-              + limits_from_spec(settings.SMS_LIMITS_RANGE, "sms-range", number_range(phone)) + [sms_budget_limit()])
-    return limits if known else [*limits, sms_new_numbers_limit()]
-
-
-def _send_buckets(now: float) -> list[Limit]:
-    """Sends counted per minute and per hour, for the surge detector."""
-    return [Limit("sms-sent-minute", str(int(now // 60)), UNLIMITED, 2 * 3600),
-            Limit("sms-sent-hour", str(int(now // 3600)), UNLIMITED, 2 * DAY)]
-
-
-def _surge_counters(now: float) -> tuple[list[Limit], list[Limit]]:
-    minute, hour = int(now // 60), int(now // 3600)
-    recent = [Limit("sms-sent-minute", str(minute - n), UNLIMITED, 0) for n in range(settings.SMS_SURGE_MINUTES)]
-    usual = [Limit("sms-sent-hour", str(hour - n), UNLIMITED, 0) for n in range(1, 25)]
-    return recent, usual
-
-
-def _surging(recent: list[int], usual: list[int]) -> bool:
-    expected = sum(usual) * settings.SMS_SURGE_MINUTES / (24 * 60)
-    return sum(recent) >= max(settings.SMS_SURGE_MINIMUM, settings.SMS_SURGE_FACTOR * expected)
-
-
-def sms_surge(*, now: float | None = None) -> bool:
-    """True while sends run far above their usual rate (an attack spread over many
-    addresses): then every send needs the captcha."""
-    now = time.time() if now is None else now
-    recent, usual = _surge_counters(now)
-    counts = counters().counts(recent + usual, now=now)
-    return _surging(counts[:len(recent)], counts[len(recent):])
-
-
-def captcha_required(*, ip: str, session_key: str, now: float | None = None) -> bool:
-    """A captcha from the second send of an address or a browser on, and for everyone
-    while the surge detector is on. One read of the counters."""
-    now = time.time() if now is None else now
-    own = limits_from_spec(settings.SMS_LIMITS_IP, "sms-ip", client_network(ip))[:1] + \
-        limits_from_spec(settings.SMS_LIMITS_SESSION, "sms-session", session_key)[:1]
-    recent, usual = _surge_counters(now)
-    counts = counters().counts(own + recent + usual, now=now)
-    if any(counts[:len(own)]):
-        return True
-    return _surging(counts[len(own):len(own) + len(recent)], counts[len(own) + len(recent):])
 
 
 @dataclass(frozen=True)
@@ -151,7 +74,7 @@ def phone_code_send(*, phone: str, purpose: str, request_id: str, now: float | N
     from .sms import SmsError, backend
 
     known = get_user_model().objects.filter(phone=phone, last_login__isnull=False).exists()
-    limits = phone_limits(phone, known=known) + _send_buckets(time.time() if now is None else now)
+    limits = phone_limits(phone, known=known) + send_buckets(time.time() if now is None else now)
     if counters().consume(limits, now=now) is not None:
         logger.info("code for %s not sent: limit reached", mask_phone(phone))
         cache.set(code_request_status_key(request_id), "sent", 15 * 60)
@@ -205,11 +128,6 @@ class TooManyGuesses(Exception):
         self.retry_after = retry_after
 
 
-def guess_limits(*, kind: str, ip: str) -> list[Limit]:
-    return (limits_from_spec(settings.GUESS_LIMITS_IP, f"{kind}-guess-ip", client_network(ip))
-            + limits_from_spec(settings.GUESS_LIMITS_PREFIX, f"{kind}-guess-prefix", client_prefix(ip)))
-
-
 @contextmanager
 def guess_reserved(*, kind: str, ip: str | None):
     """Count a guess from this address before checking it, atomically, so parallel guesses
@@ -224,15 +142,6 @@ def guess_reserved(*, kind: str, ip: str | None):
     yield outcome
     if outcome.right and limits:
         counters().release(limits)
-
-
-def code_failure_limit(phone: str) -> Limit:
-    return Limit("code-failures", phone, UNLIMITED, FAILURE_WINDOW)
-
-
-def code_captcha_required(phone: str) -> bool:
-    """Wrong codes entered for this number lately: the next entry needs the captcha."""
-    return counters().count(code_failure_limit(phone)) >= CAPTCHA_AFTER_FAILURES
 
 
 def _code_attempt(phone: str, purpose: str) -> tuple[int, str] | None:
@@ -270,16 +179,6 @@ def phone_code_verify(*, phone: str, purpose: str, code: str, use: bool = True, 
         else:
             counters().consume([code_failure_limit(phone)])
     return outcome.right
-
-
-def password_captcha_limit(username: str) -> Limit:
-    """Wrong passwords for a user name that may be tried without the captcha."""
-    return Limit("password-failures", username.strip().lower(), CAPTCHA_AFTER_FAILURES, FAILURE_WINDOW)
-
-
-def password_captcha_required(username: str) -> bool:
-    item = password_captcha_limit(username)
-    return counters().count(item) >= item.limit
 
 
 def user_get_or_create(*, phone: str):

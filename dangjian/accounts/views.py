@@ -42,7 +42,7 @@ def phone_code_step(request, *, purpose: str, initial: dict | None = None) -> tu
     the code requested once the number is valid. The form, and the request once a code was
     asked for (a refusal by the limits is an error of the form)."""
     ip = client_ip(request.META)
-    with_captcha = services.captcha_required(ip=ip, session_key=_session_key(request))
+    with_captcha = selectors.captcha_required(ip=ip, session_key=_session_key(request))
     if request.method != "POST":
         return PhoneForm(initial=initial, with_captcha=with_captcha), None
     form = PhoneForm(request.POST, with_captcha=with_captcha)
@@ -70,7 +70,7 @@ def login_code(request):
     if not pending:
         return redirect("accounts:login")
     phone = pending["phone"]
-    form = CodeForm(request.POST or None, with_captcha=services.code_captcha_required(phone))
+    form = CodeForm(request.POST or None, with_captcha=selectors.code_captcha_required(phone))
     if request.method == "POST" and form.is_valid():
         ip, agent = client_ip(request.META), request.META.get("HTTP_USER_AGENT", "")
         try:
@@ -88,7 +88,7 @@ def login_code(request):
             services.login_record_add(identifier=phone, method=LoginRecord.Method.SMS, result=LoginRecord.Result.WRONG_CODE,
                                       ip=ip, user_agent=agent)
             form.add_error("code", _("The code is wrong or no longer valid. Check the SMS, or ask for a new code."))
-            if services.code_captcha_required(phone):
+            if selectors.code_captcha_required(phone):
                 form.add_captcha()
     return render(request, "accounts/login_code.html", {
         "form": form, "masked_phone": mask_phone(phone), "minutes": services.CODE_MINUTES,
@@ -128,7 +128,7 @@ def profile_phone(request):
     """Change the number: codes go to the new number and to the current one; both needed."""
     user, ip = request.user, client_ip(request.META)
     pending = request.session.get("accounts_phone_change")
-    with_captcha = services.captcha_required(ip=ip, session_key=_session_key(request))
+    with_captcha = selectors.captcha_required(ip=ip, session_key=_session_key(request))
     if request.method == "POST" and "phone" in request.POST:
         form = PhoneForm(request.POST, with_captcha=with_captcha)
         if form.is_valid():

@@ -126,7 +126,8 @@ class SmsBudgetPanel(Component):
         from django.conf import settings
 
         from .limits import counters
-        from .services import sms_budget_limit, sms_new_numbers_limit, sms_surge
+        from .selectors import sms_surge
+        from .throttling import sms_budget_limit, sms_new_numbers_limit
 
         used, new_numbers = counters().counts([sms_budget_limit(), sms_new_numbers_limit()])
         return {"used": used, "budget": settings.SMS_DAILY_BUDGET, "warning": used >= settings.SMS_BUDGET_WARNING,

@@ -16,7 +16,7 @@ from dangjian.pageviews.charts import daily_bar_chart
 from dangjian.pageviews.selectors import subtree_daily_views, with_period_views
 from dangjian.portal.models import ArticlePage, ChannelPage
 
-from . import regions, services
+from . import regions, selectors, services
 from .forms import RejectForm, StaffForm
 from .models import CityApplication, CityGroup, CityRole, Recommendation
 
@@ -102,7 +102,7 @@ class CityStaffView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "group"
 
     def dispatch(self, request, *args, **kwargs):
-        self.city = services.city_of_user(request.user)
+        self.city = selectors.city_of_user(request.user)
         if self.city is None:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -157,8 +157,8 @@ class RecommendView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         current = list(Recommendation.objects.filter(article=self.article).select_related("channel", "recommended_by"))
         taken = {r.channel_id for r in current}
-        context.update(article=self.article, city=services.city_of_page(self.article), recommendations=current,
-                       channels=[c for c in services.national_channels() if c.pk not in taken])
+        context.update(article=self.article, city=selectors.city_of_page(self.article), recommendations=current,
+                       channels=[c for c in selectors.national_channels() if c.pk not in taken])
         return context
 
     def post(self, request, *args, **kwargs):

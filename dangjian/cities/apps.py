@@ -15,7 +15,7 @@ class CitiesConfig(AppConfig):
         from dangjian.portal.models import ChannelPage, HomePage, register_channel_articles
         from dangjian.search.forms import register_search_scope_group
 
-        from . import services, signals, views
+        from . import selectors, signals, views
         from .models import CityChannelPage
 
         # Cities hang their tree below the portal's: the directory under the home page, a
@@ -25,8 +25,8 @@ class CitiesConfig(AppConfig):
         register_hot_list_scope(CityChannelPage)
         invalidation.register_page_keys(signals.directory_keys)
         signals.connect()
-        register_channel_articles(services.recommended_article_ids)
-        register_search_scope_group(services.search_scope_group)
+        register_channel_articles(selectors.recommended_article_ids)
+        register_search_scope_group(selectors.search_scope_group)
         register_account_section(views.account_section)
         role_permissions_add(SITE_ADMIN, ["cities.view_cityapplication", "cities.change_cityapplication",
                                           "cities.add_recommendation", "cities.delete_recommendation"])

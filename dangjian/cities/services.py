@@ -28,9 +28,9 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from dangjian.accounts.limits import Limit, counters
+from dangjian.accounts.limits import Limit, counters, limits_from_spec
 from dangjian.accounts.models import PhoneCode
-from dangjian.accounts.services import TooManyGuesses, limits_from_spec, phone_code_verify
+from dangjian.accounts.services import TooManyGuesses, phone_code_verify
 from dangjian.contributions.models import ReviewTask
 from dangjian.core.clientip import client_network
 from dangjian.core.dependencies import list_key
@@ -49,6 +49,7 @@ from .models import (
     CityRole,
     Recommendation,
 )
+from .selectors import city_directory, city_of_page
 
 # Addresses below /city/ that are not cities.
 RESERVED_SLUGS = {"apply", "about", "feed", "search", "admin", "static", "media"}
@@ -229,10 +230,6 @@ def _tell_applicant(application: CityApplication) -> None:
 
 
 # --- provisioning ------------------------------------------------------------------
-def city_directory() -> CityDirectoryPage | None:
-    return CityDirectoryPage.objects.order_by("path").first()
-
-
 def city_directory_ensure() -> CityDirectoryPage:
     directory = city_directory()
     if directory is None:
@@ -344,12 +341,6 @@ def city_article_count_refresh(*, city_ids: list[int] | None = None) -> None:
 
 
 # --- staff ---------------------------------------------------------------------
-def city_of_user(user) -> CityChannelPage | None:
-    """The city `user` administers, if any."""
-    group = CityGroup.objects.filter(group__user=user, role=CityRole.ADMIN).select_related("city").first()
-    return group.city if group else None
-
-
 @transaction.atomic
 def city_staff_add(*, city: CityChannelPage, role: str, phone: str, by) -> object:
     """Put the account of `phone` (made now when there is none: it is verified at the first
@@ -381,33 +372,7 @@ def city_staff_remove(*, city: CityChannelPage, role: str, user, by) -> None:
     log(instance=city, action="cities.staff_remove", user=by, data={"user": user.pk, "role": role})
 
 
-def search_scope_group() -> tuple[str, list[tuple[int, str]]]:
-    """City channels for the search page's filter (search.forms)."""
-    cities = CityChannelPage.objects.live().public().order_by("province_code", "region_code").values_list("pk", "title")
-    return _("City channels"), list(cities)
-
-
 # --- recommendations -----------------------------------------------------------------
-def national_channels():
-    """Channels directly below a home page, where recommended city articles can go."""
-    return ChannelPage.objects.filter(depth=3).order_by("path")
-
-
-def recommended_article_ids(channel: Page) -> list[int]:
-    """For portal.ChannelPage.articles: live recommended articles, until the next purge
-    (a recommendation or its withdrawal purges the channel)."""
-    from dangjian.core.invalidation import until_purge
-
-    if channel.depth != 3:
-        return []
-    return until_purge(("recommended", channel.pk), lambda: list(
-        Recommendation.objects.filter(channel_id=channel.pk).values_list("article_id", flat=True)))
-
-
-def city_of_page(page: Page) -> CityChannelPage | None:
-    return CityChannelPage.objects.filter(path__in=[page.path[:end] for end in range(page.steplen, len(page.path) + 1, page.steplen)]).first()
-
-
 @transaction.atomic
 def recommendation_add(*, article: ArticlePage, channel: ChannelPage, user) -> Recommendation:
     if not article.live or city_of_page(article) is None:

@@ -32,7 +32,7 @@ def register_urls():
 
 class CityAdminMenuItem(MenuItem):
     def is_shown(self, request):
-        from .services import city_of_user
+        from .selectors import city_of_user
 
         return city_of_user(request.user) is not None
 
@@ -64,7 +64,7 @@ def register_log_actions(actions):
 def recommend_button(page, user, view_name, next_url=None):
     from dangjian.portal.models import ArticlePage
 
-    from .services import city_of_page
+    from .selectors import city_of_page
 
     if page.specific_class is ArticlePage and page.live and user.has_perm("cities.add_recommendation") and city_of_page(page):
         yield Button(_("Recommend to a national channel"), reverse("cities_recommend", args=[page.pk]), icon_name="pick", priority=62)

@@ -26,10 +26,10 @@ from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.log_actions import log
 from wagtail.models import Site, WorkflowState
 
-from dangjian.accounts.limits import Limit, counters
+from dangjian.accounts.limits import Limit, counters, limits_from_spec
 from dangjian.accounts.models import PhoneCode
 from dangjian.accounts.phone import mask_phone
-from dangjian.accounts.services import TooManyGuesses, limits_from_spec, phone_code_verify
+from dangjian.accounts.services import TooManyGuesses, phone_code_verify
 from dangjian.core.clientip import client_network
 from dangjian.core.dependencies import SITEMAP, page_key
 from dangjian.core.invalidation import purge_pages

@@ -18,7 +18,7 @@ from dangjian.accounts import services as accounts
 from dangjian.accounts.forms import CodeForm, PhoneForm
 from dangjian.accounts.models import PhoneCode
 from dangjian.accounts.phone import mask_phone
-from dangjian.accounts.selectors import code_request_status
+from dangjian.accounts.selectors import code_captcha_required, code_request_status
 from dangjian.accounts.views import phone_code_step, too_many_guesses
 from dangjian.core.clientip import client_ip
 from dangjian.portal.models import PortalSettings
@@ -45,7 +45,7 @@ def complaint_new(request):
             request.session[FORM_SESSION] = {"phone": form.cleaned_data["phone"], "request": sent.request_id}
             return redirect("complaints:new")
         return render(request, "complaints/phone.html", {"form": form, "portal": _settings(request)})
-    form = ComplaintForm(request.POST or None, request.FILES or None, with_captcha=accounts.code_captcha_required(pending["phone"]))
+    form = ComplaintForm(request.POST or None, request.FILES or None, with_captcha=code_captcha_required(pending["phone"]))
     if request.method == "POST" and form.is_valid():
         try:
             complaint = services.complaint_submit(content=form.content(phone=pending["phone"]), code=form.cleaned_data["code"],
@@ -88,7 +88,7 @@ def case_track(request):
                                               "number": track.cleaned_data["number"]}
             return redirect("complaints:track")
         return render(request, "complaints/track.html", {"track": track, "form": form})
-    form = CodeForm(request.POST or None, with_captcha=accounts.code_captcha_required(pending["phone"]))
+    form = CodeForm(request.POST or None, with_captcha=code_captcha_required(pending["phone"]))
     if request.method == "POST" and form.is_valid():
         try:
             right = accounts.phone_code_verify(phone=pending["phone"], purpose=PhoneCode.Purpose.COMPLAINT,

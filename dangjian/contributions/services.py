@@ -21,8 +21,7 @@ from wagtail.models import Collection, WorkflowState
 from wagtail.rich_text import RichText
 from wagtail.utils.file import hash_filelike
 
-from dangjian.accounts.limits import Limit, Refusal, counters
-from dangjian.accounts.services import limits_from_spec
+from dangjian.accounts.limits import Limit, Refusal, counters, limits_from_spec
 from dangjian.portal.models import ArticlePage, ChannelPage
 from dangjian.portal.selectors import article_text
 

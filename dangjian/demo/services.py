@@ -32,6 +32,7 @@ from wagtail.rich_text import RichText
 from dangjian.accounts.roles import FINAL_REVIEW, FIRST_REVIEW, SECOND_REVIEW
 from dangjian.banners.models import Banner
 from dangjian.cities import regions
+from dangjian.cities import selectors as city_selectors
 from dangjian.cities import services as city_services
 from dangjian.cities.models import CityApplication, CityChannelPage, CityRole
 from dangjian.pageviews.buffer import get_buffer
@@ -272,7 +273,7 @@ def demo_cities_ensure(*, count: int, password: str | None, articles_per_city: i
                                        byline_author=data.byline_author, source_type=data.source_type)
                     columns[index % len(columns)].add_child(instance=page)
                     page.save_revision().publish()
-        first = ArticlePage.objects.descendant_of(city_services.city_directory()).live().order_by("-first_published_at").first()
+        first = ArticlePage.objects.descendant_of(city_selectors.city_directory()).live().order_by("-first_published_at").first()
         national = ChannelPage.objects.filter(depth=3).order_by("path").first()
         if first and national:
             city_services.recommendation_add(article=first, channel=national, user=None)

@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from dangjian.accounts.limits import Refusal, counters
-from dangjian.accounts.services import limits_from_spec
+from dangjian.accounts.limits import Refusal, counters, limits_from_spec
 from dangjian.core.clientip import client_network
 from dangjian.portal.models import ArticlePage, PortalSettings
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from dangjian.accounts import services
+from dangjian.accounts import selectors, services, throttling
 from dangjian.accounts.limits import counters
 from dangjian.accounts.models import PhoneCode
 
@@ -37,21 +37,21 @@ def new_number(n: int) -> str:
 def test_the_surge_detector_turns_the_captcha_on_for_everyone_and_the_reserve_keeps_codes_for_known_numbers(settings, sms_outbox):
     settings.SMS_DAILY_BUDGET, settings.SMS_BUDGET_WARNING = 300, 300
     fresh = dict(ip="198.51.100.7", session_key="a-reader-who-never-asked")
-    assert not services.captcha_required(**fresh)
+    assert not selectors.captcha_required(**fresh)
     for n, address in enumerate(attacker_addresses()):
         session = f"attacker-{n}"
-        if services.captcha_required(ip=address, session_key=session):
+        if selectors.captcha_required(ip=address, session_key=session):
             continue  # the attacker cannot answer the captcha
         assert services.phone_code_request(phone=new_number(n), purpose=LOGIN, ip=address, session_key=session).refused is None
-    used = counters().count(services.sms_budget_limit())
-    assert services.sms_surge() and services.captcha_required(**fresh)
+    used = counters().count(throttling.sms_budget_limit())
+    assert selectors.sms_surge() and selectors.captcha_required(**fresh)
     assert used < settings.SMS_DAILY_BUDGET * 0.10
     assert len(sms_outbox()) == used
 
     # An attacker who answers every captcha spends the new numbers' share and no more.
     for n in range(200, 500):
         services.phone_code_send(phone=new_number(n), purpose=LOGIN, request_id=f"r{n}")
-    assert counters().count(services.sms_budget_limit()) == services.sms_new_numbers_limit().limit == 210
+    assert counters().count(throttling.sms_budget_limit()) == throttling.sms_new_numbers_limit().limit == 210
     services.phone_code_send(phone=new_number(600), purpose=LOGIN, request_id="late-new")
     assert not [to for to, _code in sms_outbox() if to == new_number(600)]
     reader = get_user_model().objects.create_user("reader", phone="+8613700137000", phone_verified=True)
@@ -68,12 +68,12 @@ def test_the_surge_threshold_follows_the_usual_rate(settings):
     # A busy day: 1,440 sends in the 24 hours before this one, i.e. 10 per 10 minutes.
     for hour in range(1, 25):
         for _ in range(60):
-            counters().consume(services._send_buckets(now - 3600 * hour), now=now)
+            counters().consume(throttling.send_buckets(now - 3600 * hour), now=now)
     for _ in range(29):
-        counters().consume(services._send_buckets(now), now=now)
-    assert not services.sms_surge(now=now)  # 29 < 3 x 10 and above the minimum alone
-    counters().consume(services._send_buckets(now), now=now)
-    assert services.sms_surge(now=now)
+        counters().consume(throttling.send_buckets(now), now=now)
+    assert not selectors.sms_surge(now=now)  # 29 < 3 x 10 and above the minimum alone
+    counters().consume(throttling.send_buckets(now), now=now)
+    assert selectors.sms_surge(now=now)
 
 
 @pytest.mark.django_db
@@ -143,12 +143,12 @@ def test_fifty_parallel_wrong_staff_passwords_check_no_more_than_the_limits(sett
 
     # Without the captcha: only the few free attempts of the user name are checked.
     assert run_parallel(50, attempt) == [200] * 50
-    assert len(checked) == services.CAPTCHA_AFTER_FAILURES
+    assert len(checked) == throttling.CAPTCHA_AFTER_FAILURES
     # With a solved captcha each: no more than the address's limit.
     answers = [captcha_answer() for _ in range(50)]
     checked.clear()
     assert run_parallel(50, lambda n: attempt(n, answers[n])) == [200] * 50
-    assert len(checked) == 20 - services.CAPTCHA_AFTER_FAILURES
+    assert len(checked) == 20 - throttling.CAPTCHA_AFTER_FAILURES
 
 
 @pytest.mark.django_db
@@ -157,10 +157,10 @@ def test_wrong_passwords_ask_for_the_captcha_and_never_lock_the_owner_out(client
 
     get_user_model().objects.create_superuser("chief", password="x-Long-password-1")
     for n in range(100):  # a stranger, from many networks, answering every captcha
-        extra = captcha_answer() if services.password_captcha_required("chief") else {}
+        extra = captcha_answer() if selectors.password_captcha_required("chief") else {}
         page = Client().post("/admin/login/", {"username": "chief", "password": f"guess-{n}", **extra},
                              REMOTE_ADDR=f"10.{n}.1.1").content.decode()
-        assert "captcha_1" in page or n < services.CAPTCHA_AFTER_FAILURES - 1
+        assert "captcha_1" in page or n < throttling.CAPTCHA_AFTER_FAILURES - 1
     refused = client.post("/admin/login/", {"username": "chief", "password": "x-Long-password-1"}, REMOTE_ADDR="10.200.0.1")
     assert refused.status_code == 200 and "请回答图中的问题" in refused.content.decode()
     done = client.post("/admin/login/", {"username": "chief", "password": "x-Long-password-1", **captcha_answer()},

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 
-from dangjian.accounts import services
+from dangjian.accounts import selectors, services
 from dangjian.accounts.limits import Limit, counters
 from dangjian.accounts.models import LoginRecord, PhoneCode
 from dangjian.accounts.tests.fixtures import captcha_answer
@@ -78,7 +78,7 @@ def test_a_stranger_entering_a_hundred_wrong_codes_does_not_lock_the_owner_out(s
     session.save()
     guessed = 0
     for n in range(100):
-        extra = captcha_answer() if services.code_captcha_required(PHONE) else {}
+        extra = captcha_answer() if selectors.code_captcha_required(PHONE) else {}
         response = stranger.post("/login/code/", {"code": f"{n:06d}", **extra}, REMOTE_ADDR=f"10.{60 + n // 50}.{n % 50}.9")
         assert response.status_code == 200
         guessed += "验证码不正确" in response.content.decode()

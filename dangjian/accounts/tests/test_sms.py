@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from dangjian.accounts import throttling
 from dangjian.accounts.sms import ConsoleBackend, aliyun_signature, tencent_authorization
 
 
@@ -72,13 +73,12 @@ def unreachable_provider(settings, monkeypatch):
 
 
 def test_a_provider_error_tells_the_user_and_uses_no_quota(client, sms_outbox, unreachable_provider, db):
-    from dangjian.accounts import services
     from dangjian.accounts.limits import counters
     from dangjian.accounts.models import PhoneCode
 
     assert client.post("/login/", {"phone": "13800138000"}, REMOTE_ADDR="10.1.1.9").status_code == 302
     page = client.get("/login/code/").content.decode()
     assert "短信没有发送成功" in page
-    assert all(counters().count(item) == 0 for item in services.phone_limits("+8613800138000", known=False))
+    assert all(counters().count(item) == 0 for item in throttling.phone_limits("+8613800138000", known=False))
     assert not PhoneCode.objects.exists()
     assert client.get("/login/status/").json() == {"status": "failed"}

@@ -17,7 +17,7 @@ from wagtail.models import (
     WorkflowPage,
 )
 
-from dangjian.cities import services
+from dangjian.cities import selectors, services
 from dangjian.cities.models import CityChannelPage, CityDirectoryPage, CityGroup, CityRole
 from dangjian.cities.tests.fixtures import city_staff, make_city
 from dangjian.contributions.tests.fixtures import make_user
@@ -64,7 +64,7 @@ def test_the_applicant_administers_the_city(portal_site, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     admin = make_user("applicant")
     city = make_city(admin=admin)
-    assert services.city_of_user(admin) == city
+    assert selectors.city_of_user(admin) == city
     added = services.city_staff_add(city=city, role=CityRole.FIRST_REVIEW, phone="13912345678", by=admin)
     assert added.phone == "+8613912345678" and not added.phone_verified
     assert added.groups.filter(city_group__city=city, city_group__role=CityRole.FIRST_REVIEW).exists()
@@ -109,7 +109,7 @@ def test_a_failure_in_the_last_step_leaves_nothing_behind(portal_site, monkeypat
     with transaction.atomic():
         city = services.city_provision(title="大连党建", slug="dalian", region_code="210200", organization="中共大连市委组织部",
                                        description="", admin=admin, user=None)
-    assert city.live and services.city_of_user(admin) == city
+    assert city.live and selectors.city_of_user(admin) == city
 
 
 def test_a_region_or_an_address_is_provisioned_once(two_cities):
