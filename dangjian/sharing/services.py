@@ -23,12 +23,6 @@ logger = logging.getLogger(__name__)
 POSTER_DIR = "posters"
 
 
-def poster_article(page_id: int) -> ArticlePage | None:
-    """The article a poster may be made of: published and public (a draft, a page behind a
-    login or password, a taken-down article has none)."""
-    return ArticlePage.objects.live().public().filter(pk=page_id).select_related("cover_image").first()
-
-
 def _look(portal: PortalSettings) -> str:
     """What of the site the poster shows: a change makes a new poster."""
     parts = [portal.site_name, str(portal.logo.file.name if portal.logo else ""), settings.POSTER_FONT]

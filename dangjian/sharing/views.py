@@ -16,13 +16,13 @@ from dangjian.core.clientip import client_ip
 from dangjian.core.hosts import site_hosts
 from dangjian.portal.models import MAX_PAGE_ID, PortalSettings
 
-from . import services, wechat
+from . import selectors, services, wechat
 
 logger = logging.getLogger(__name__)
 
 
 def poster(request, page_id: int):
-    article = services.poster_article(page_id) if page_id <= MAX_PAGE_ID else None
+    article = selectors.poster_article(page_id) if page_id <= MAX_PAGE_ID else None
     if article is None:
         raise Http404
     portal = PortalSettings.for_request(request)
