@@ -197,6 +197,8 @@ def counters() -> Counters:
 
 
 def limits_from_spec(spec: str, name: str, key: str) -> list[Limit]:
+    """The limits a setting such as "1/60,5/3600" (events/seconds, comma-separated) puts on
+    `key`, each named after `name` and its window."""
     limits = []
     for part in spec.split(","):
         count, seconds = part.strip().split("/")
