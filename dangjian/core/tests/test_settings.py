@@ -51,12 +51,20 @@ def test_embedded_default_is_sqlite_in_wal_mode_in_the_data_dir(tmp_path):
 
 @pytest.mark.parametrize(
     "variable, value, message",
-    [("DEBUG", "maybe", "DEBUG must be a boolean"), ("DANGJIAN_BASE_URL", "example.cn", "DANGJIAN_BASE_URL must be")],
+    [("DEBUG", "maybe", "DEBUG must be a boolean"), ("DANGJIAN_BASE_URL", "example.cn", "DANGJIAN_BASE_URL must be"),
+     ("DANGJIAN_PORT", "80a", "DANGJIAN_PORT must be a port number"), ("DANGJIAN_PORT", "70000", "DANGJIAN_PORT must be")],
 )
 def test_bad_variables_say_what_is_wrong(tmp_path, variable, value, message):
     result = dangjian("check", env=clean_env(tmp_path, **{variable: value}))
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_without_a_base_url_the_site_links_to_the_port_it_is_served_on(tmp_path):
+    code = "from django.conf import settings; print(settings.BASE_URL)"
+    assert dangjian_shell(code, env=clean_env(tmp_path, DANGJIAN_PORT="8123")).split()[-1] == "http://127.0.0.1:8123"
+    assert dangjian_shell(code, env=clean_env(tmp_path, DANGJIAN_PORT="8123", DANGJIAN_BASE_URL="https://dangjian.example.cn")
+                          ).split()[-1] == "https://dangjian.example.cn"
 
 
 def test_database_and_redis_are_chosen_by_variables(tmp_path):
