@@ -36,11 +36,19 @@ class CaptchaMixin:
         self.fields.setdefault("captcha", captcha_field())
 
 
-class PhoneForm(CaptchaMixin, forms.Form):
-    phone = forms.CharField(
+def phone_field(**attrs: str) -> forms.CharField:
+    """A mobile number, with normalize_phone's messages for a blank or overlong entry too
+    (Django's own say "this field" and count characters)."""
+    return forms.CharField(
         label=_("Mobile number"), max_length=32,
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", **attrs}),
+        error_messages={"required": _("Please enter a mobile number."),
+                        "max_length": _("The mobile number is too long; please check it and try again.")},
     )
+
+
+class PhoneForm(CaptchaMixin, forms.Form):
+    phone = phone_field(autocomplete="tel")
 
     def __init__(self, *args, with_captcha: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

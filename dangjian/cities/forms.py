@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.accounts.forms import normalize_code
+from dangjian.accounts.forms import normalize_code, phone_field
 from dangjian.core.scans import MAX_BYTES, scan_clean
 from dangjian.portal.models import without_control_characters
 
@@ -91,8 +91,7 @@ class ApplicationForm(forms.Form):
 
 
 class StaffForm(forms.Form):
-    phone = forms.CharField(label=_("Mobile number"), max_length=32,
-                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric"}))
+    phone = phone_field()
     role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, *args, roles, **kwargs):

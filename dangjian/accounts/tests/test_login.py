@@ -254,3 +254,13 @@ def test_codes_typed_in_full_width_or_with_spaces_work(client, sms_outbox, typed
     else:
         entered = typed.format(code)
     assert client.post("/login/code/", {"code": entered}, REMOTE_ADDR="10.3.3.4").status_code == 302
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("", "请输入手机号码。"), ("1" * 5000, "手机号码太长"), ("<script>", "请输入11位手机号码"), ("10086", "请输入11位手机号码"),
+])
+def test_a_number_that_cannot_be_used_gets_a_message_about_the_number(client, typed, message):
+    page = client.post("/login/", {"phone": typed}).content.decode()
+    assert message in page
+    assert "这个字段" not in page and "字符" not in page  # not Django's generic "this field" or a character count
+    assert not PhoneCode.objects.exists()
