@@ -12,7 +12,9 @@ import pytest
 
 from dangjian.accounts.limits import DatabaseCounters, Limit, RedisCounters
 
-LOCAL_REDIS = "redis://127.0.0.1:6379/15"
+# Not database 15: `dev.py test` runs the PostgreSQL + Redis pass beside this one on 15, and
+# its cache.clear() between tests (FLUSHDB) would empty these counters mid-test.
+LOCAL_REDIS = "redis://127.0.0.1:6379/14"
 
 
 def _redis_url() -> str | None:
