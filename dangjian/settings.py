@@ -73,12 +73,13 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 
-PORT = env("DANGJIAN_PORT", "8000")
-if not (PORT.isascii() and PORT.isdigit() and 0 < int(PORT) < 65536):
-    raise ImproperlyConfigured(f"DANGJIAN_PORT must be a port number (1-65535), not {PORT!r}")
+_port = env("DANGJIAN_PORT", "8000")
+if not (_port.isascii() and _port.isdigit() and 0 < int(_port) < 65536):
+    raise ImproperlyConfigured(f"DANGJIAN_PORT must be a port number (1-65535), not {_port!r}")
+PORT = int(_port)  # `dangjian serve`'s, and where nginx and `upgrade` find it
 # Unset, the site's own links (canonical, share, the demo's printed addresses) name the port
 # it is served on.
-BASE_URL = env("DANGJIAN_BASE_URL", f"http://127.0.0.1:{int(PORT)}").rstrip("/")
+BASE_URL = env("DANGJIAN_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 _base = urlsplit(BASE_URL)
 if _base.scheme not in {"http", "https"} or not _base.hostname:
     raise ImproperlyConfigured(f"DANGJIAN_BASE_URL must be an http(s) URL, not {BASE_URL!r}")

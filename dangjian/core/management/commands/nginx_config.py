@@ -11,7 +11,6 @@ from dangjian.core.management.base import TranslatedCommand
 from dangjian.core.middleware import security_headers, strict_transport_security
 from dangjian.core.pagecache import IGNORED_QUERY_KEYS
 from dangjian.core.sendfile import INTERNAL_URL
-from dangjian.settings import env as settings_env
 
 
 class Command(TranslatedCommand):
@@ -20,7 +19,7 @@ class Command(TranslatedCommand):
     def add_arguments(self, parser):
         parser.add_argument("--server-name", default="_")
         parser.add_argument("--listen", default="80")
-        parser.add_argument("--upstream", default=f"127.0.0.1:{settings_env('DANGJIAN_PORT', '8000')}")
+        parser.add_argument("--upstream", default=f"127.0.0.1:{settings.PORT}")
         parser.add_argument("--certificate", help=gettext_lazy("TLS certificate (chain) file: listen with https and HTTP/2"))
         parser.add_argument("--certificate-key", help=gettext_lazy("TLS private key file for --certificate"))
         parser.add_argument("--full", action="store_true", help=gettext_lazy("A whole nginx.conf, not only the site"))

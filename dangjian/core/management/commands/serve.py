@@ -44,7 +44,7 @@ class Command(TranslatedCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=settings_env("DANGJIAN_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(settings_env("DANGJIAN_PORT", "8000")))
+        parser.add_argument("--port", type=int, default=settings.PORT)
         parser.add_argument(
             "--workers", type=int, default=int(settings_env("DANGJIAN_WORKERS") or os.cpu_count() or 1),
             help=gettext_lazy("Number of worker processes; defaults to the number of CPU cores"),

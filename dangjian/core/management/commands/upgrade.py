@@ -23,6 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.management.commands.migrate import Command as DjangoMigrate
@@ -83,7 +84,7 @@ class Command(TranslatedCommand):
             return
         old_workers = {worker for server in _children(serve) for worker in _children(server)}
         os.kill(serve, signal.SIGHUP)
-        url = f"http://{settings_env('DANGJIAN_HOST', '127.0.0.1')}:{settings_env('DANGJIAN_PORT', '8000')}/healthz"
+        url = f"http://{settings_env('DANGJIAN_HOST', '127.0.0.1')}:{settings.PORT}/healthz"
         deadline = time.monotonic() + timeout
         while True:
             if not any(_alive(pid) for pid in old_workers) and self._running_version(url) == version:
